@@ -1,0 +1,20 @@
+# core/: the agent. Each module group below is one line so that work on one does not touch
+# another's line.
+CORE_BASE_SRC = core/xmem.c core/xmem.h core/log.c core/log.h core/sample.h \
+	core/batch.c core/batch.h
+CORE_PARSE_SRC = core/parse.c core/parse.h
+CORE_AGG_SRC = core/agg.c core/agg.h
+CORE_CONFIG_SRC = core/config.c core/config.h core/ytree.c core/ytree.h
+CORE_RUNTIME_SRC =
+
+CORE_CFLAGS = $(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) \
+	$(ZLIB_CFLAGS) $(XXHASH_CFLAGS)
+CORE_LIBS = $(LIBEVENT_LIBS) $(YAML_LIBS) $(CURL_LIBS) $(JSONC_LIBS) $(ZLIB_LIBS) \
+	$(XXHASH_LIBS) $(PTHREAD_LIBS) $(LIBS)
+
+# The binary is left at the top of the build tree, as `./tally`.
+bin_PROGRAMS += tally
+tally_SOURCES = core/main.c $(CORE_BASE_SRC) $(CORE_PARSE_SRC) $(CORE_AGG_SRC) \
+	$(CORE_CONFIG_SRC) $(CORE_RUNTIME_SRC)
+tally_CFLAGS = $(AM_CFLAGS) $(CORE_CFLAGS)
+tally_LDADD = $(CORE_LIBS)
