@@ -3,7 +3,8 @@
 CORE_BASE_SRC = core/xmem.c core/xmem.h core/log.c core/log.h core/sample.h \
 	core/batch.c core/batch.h
 CORE_PARSE_SRC = core/parse.c core/parse.h
-CORE_AGG_SRC = core/agg.c core/agg.h
+CORE_AGG_SRC = core/agg.c core/agg.h core/agg_internal.h core/ctx_table.c core/ctx_table.h \
+	core/hist.c core/hist.h core/sketch.c core/sketch.h core/uset.c core/uset.h
 CORE_CONFIG_SRC = core/config.c core/config.h core/ytree.c core/ytree.h
 CORE_RUNTIME_SRC =
 

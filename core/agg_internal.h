@@ -1,0 +1,3 @@
+#ifndef TALLY_CORE_AGG_INTERNAL_H
+#define TALLY_CORE_AGG_INTERNAL_H
+#endif

@@ -1,0 +1,3 @@
+#ifndef TALLY_CORE_CTX_TABLE_H
+#define TALLY_CORE_CTX_TABLE_H
+#endif

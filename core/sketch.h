@@ -1,0 +1,3 @@
+#ifndef TALLY_CORE_SKETCH_H
+#define TALLY_CORE_SKETCH_H
+#endif
