@@ -21,7 +21,11 @@
  *                .count (RATE) and .p50 .p75 .p90 .p95 .p99 (GAUGE)
  * Samples with a timestamp (|T) bypass the buckets and go out at the next flush as they came:
  * a counter as COUNT with value*(1/rate), a gauge as GAUGE; other types ignore the timestamp.
+ * They make no context; at most TALLY_AGG_MAX_PENDING (100,000) wait for a flush.
  * Non-counter contexts idle for context_expiry_s are removed.
+ *
+ * Choices beyond the agent: a distribution sample is weighted like a histogram's, (int)(1/rate);
+ * packed values of one timestamped sample make one point (a counter's summed, a gauge's last).
  */
 #ifndef TALLY_CORE_AGG_H
 #define TALLY_CORE_AGG_H
@@ -62,6 +66,7 @@ enum tally_agg_result {
 	TALLY_AGG_OK = 0,
 	TALLY_AGG_DROP_CONTEXT_LIMIT, /* a new context while context_limit are live */
 	TALLY_AGG_DROP_TYPE_CONFLICT, /* the context exists with another type */
+	TALLY_AGG_DROP_PENDING_FULL,  /* a timestamped sample while the pending list is full */
 };
 
 struct tally_agg_stats {
@@ -69,11 +74,16 @@ struct tally_agg_stats {
 	uint64_t dropped_context_limit; /* samples, since start */
 	uint64_t dropped_type_conflict; /* samples, since start */
 	uint64_t contexts_expired;	/* since start */
+	uint64_t dropped_timestamped;	/* samples, since start: pending list full */
+	size_t pending;			/* timestamped samples waiting for the next flush */
 };
 
 struct tally_agg;
 
-/* Returns a new aggregator; opts and everything it points to are copied. NULL if invalid. */
+/*
+ * Returns a new aggregator; opts and everything it points to are copied. NULL if invalid:
+ * interval_s or context_limit 0, a percentile outside (0, 1], a NULL array or extra tag.
+ */
 struct tally_agg *tally_agg_new(const struct tally_agg_opts *opts);
 /* Accepts NULL. */
 void tally_agg_free(struct tally_agg *agg);

@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include "batch.h"
 
 #include <stdlib.h>

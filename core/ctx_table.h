@@ -1,3 +1,128 @@
+/*
+ * ctx_table: aggregation contexts, their keys, and the hash table that finds them.
+ *
+ * A context is name + host + the sorted, de-duplicated tag set with the configured extra tags
+ * merged in. Its key hash is hash(name) ^ hash(host) ^ the sum of the hashes of the distinct
+ * sample tags, so tag order and repeats cost no sorting on lookup; tags are only sorted when a
+ * context is created. A lookup confirms a hash match by name, host and distinct tag count.
+ *
+ * A context is one allocation: a 32-byte header (per-type state in a union, lengths, kind)
+ * followed by its canonical strings, each NUL-terminated: the name, the host, then the tags.
+ * The table is open addressing over {hash, context} slots: linear probing, power-of-two
+ * capacity, growth at 0.7 load and backward-shift deletion (no tombstones).
+ *
+ * Everything here belongs to the aggregator's thread; nothing locks.
+ */
 #ifndef TALLY_CORE_CTX_TABLE_H
 #define TALLY_CORE_CTX_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sample.h"
+
+struct tally_batch;
+struct tally_hist;
+struct tally_uset;
+struct tally_sketch;
+
+/* What the aggregator keeps per context; this module never looks inside. */
+union tally_ctx_state {
+	double sum;		     /* counter, count */
+	double last;		     /* gauge */
+	struct tally_hist *hist;     /* histogram/timer, NULL until the first sample */
+	struct tally_uset *set;	     /* set, likewise */
+	struct tally_sketch *sketch; /* distribution, likewise */
+};
+
+struct tally_ctx {
+	union tally_ctx_state st;
+	uint32_t last_seen_s; /* Unix seconds of the last sample (fits until 2106) */
+	uint32_t name_len;
+	uint32_t host_len;
+	uint32_t n_key_tags; /* distinct sample tags that went into the key hash */
+	uint32_t n_tags;     /* stored tags: sorted, unique, extra tags merged in */
+	uint8_t kind;	     /* owner's type code */
+	uint8_t flags;	     /* owner's flags */
+	char data[];	     /* name \0 host \0 tag \0 tag \0 ... */
+};
+
+/* A sample's key, from tally_ctx_table_key(); borrows from the sample. */
+struct tally_ctx_key {
+	struct tally_slice name, host;
+	uint64_t hash;
+	uint32_t n_key_tags;
+};
+
+static inline const char *
+tally_ctx_name(const struct tally_ctx *ctx)
+{
+	return ctx->data;
+}
+
+static inline const char *
+tally_ctx_host(const struct tally_ctx *ctx)
+{
+	return ctx->data + ctx->name_len + 1;
+}
+
+/* The first tag; each next one starts after the previous one's NUL. */
+static inline const char *
+tally_ctx_tags(const struct tally_ctx *ctx)
+{
+	return tally_ctx_host(ctx) + ctx->host_len + 1;
+}
+
+/* Frees the allocation only: the owner releases what st points to first. Accepts NULL. */
+void tally_ctx_free(struct tally_ctx *ctx);
+
+/* Sorts slices bytewise and drops repeats in place; returns the new count. */
+size_t tally_slices_sort_unique(struct tally_slice *v, size_t n);
+
+struct tally_ctx_table;
+
+/*
+ * Returns a new empty table. default_host (NULL for none) is the host of samples without
+ * has_host; extra_tags are merged into every context. Both are copied.
+ */
+struct tally_ctx_table *tally_ctx_table_new(const char *default_host,
+					    const char *const *extra_tags, size_t n_extra_tags);
+/* Frees the table, not the contexts in it (sweep them out first). Accepts NULL. */
+void tally_ctx_table_free(struct tally_ctx_table *t);
+size_t tally_ctx_table_count(const struct tally_ctx_table *t);
+/* Bytes the slot array takes. */
+size_t tally_ctx_table_bytes(const struct tally_ctx_table *t);
+
+/* Computes the key of *s into *k (no allocation once the table's scratch is warm). */
+void tally_ctx_table_key(struct tally_ctx_table *t, const struct tally_sample *s,
+			 struct tally_ctx_key *k);
+/* Returns the context with key k, or NULL. */
+struct tally_ctx *tally_ctx_table_find(const struct tally_ctx_table *t,
+				       const struct tally_ctx_key *k);
+/*
+ * Returns a new context for *s (key k, state zeroed) holding copies of its strings. With insert
+ * the table finds it from now on (k must not be there yet); without, the caller frees it with
+ * tally_ctx_free(). The table never frees contexts.
+ */
+struct tally_ctx *tally_ctx_table_create(struct tally_ctx_table *t, const struct tally_sample *s,
+					 const struct tally_ctx_key *k, bool insert);
+/* A context's strings as copied into a batch (the batch owns them). */
+struct tally_ctx_strings {
+	const char *name, *host;
+	const char *const *tags;
+	size_t n_tags;
+};
+
+/* Copies ctx's name, host and tags into b in one block; borrows ctx, fills *out. */
+void tally_ctx_table_export(struct tally_ctx_table *t, const struct tally_ctx *ctx,
+			    struct tally_batch *b, struct tally_ctx_strings *out);
+
+/*
+ * Calls visit on every context once; removes those for which it returns true (visit may free
+ * them). Returns how many were removed.
+ */
+size_t tally_ctx_table_sweep(struct tally_ctx_table *t,
+			     bool (*visit)(struct tally_ctx *ctx, void *arg), void *arg);
+
 #endif

@@ -63,6 +63,12 @@ struct tally_service_check_line {
 	struct tally_slice message;
 };
 
+/*
+ * Event fields are empty when absent; priority (normal|low) and alert_type
+ * (error|warning|info|success) are also empty when the value is not one of those, and the
+ * defaults ("normal", "info") are the consumer's to apply. For service checks and events an h:
+ * field beats a host: tag, which is removed from the tags either way.
+ */
 struct tally_event_line {
 	struct tally_slice title; /* unescaped */
 	struct tally_slice text;  /* unescaped */
@@ -101,7 +107,10 @@ int tally_parse_next_line(char **cursor, char *end, struct tally_slice *line);
  * Parses one line (as cut by tally_parse_next_line, writable since events unescape in place).
  * Returns TALLY_PERR_OK and fills *out, or the reason the line was rejected. For metrics the
  * host: tag is removed from tags into has_host/host; the sample rate is clamped into (0, 1]
- * (0, negative or > 1 count as 1).
+ * (0, negative or > 1 count as 1). A line longer than the parser's max_line_bytes is refused
+ * with TALLY_PERR_TOO_MANY_TAGS, since its scratch is only sized for lines up to that length.
+ * A line is a service check only when it starts with "_sc|" (the agent's "_sc" prefix would also
+ * take metrics named "_sc..."); one starting with "_e{" is an event; anything else is a metric.
  */
 enum tally_parse_err tally_parse_line(struct tally_parser *parser, char *line, size_t len,
 				      struct tally_parsed_line *out);

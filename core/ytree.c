@@ -1,2 +1,794 @@
-#include "config.h"
-/* placeholder: being written */
+#include "ytree.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <yaml.h>
+
+#include "xmem.h"
+
+/* One open sequence or map while building; cap is the allocated room of its items or pairs. */
+struct frame {
+	struct tally_ynode *node;
+	size_t cap;
+};
+
+struct builder {
+	yaml_parser_t parser;
+	struct tally_ydoc *doc;
+	const char *text; /* the input, to place reader errors that only carry an offset */
+	size_t len;
+	struct frame stack[TALLY_YTREE_MAX_DEPTH];
+	int depth;
+	size_t n_nodes;
+	int n_docs;
+	char *err;
+	size_t err_len;
+};
+
+__attribute__((format(printf, 6, 0))) static void
+verror(char *err, size_t err_len, const char *file, int line, int col, const char *fmt,
+       va_list ap)
+{
+	int n;
+
+	if (!err || !err_len)
+		return;
+	if (line > 0)
+		n = snprintf(err, err_len, "%s:%d:%d: ", file, line, col);
+	else
+		n = snprintf(err, err_len, "%s: ", file);
+	if (n < 0 || (size_t)n >= err_len)
+		return;
+	vsnprintf(err + n, err_len - (size_t)n, fmt, ap);
+}
+
+int
+tally_ynode_error(const struct tally_ynode *at, char *err, size_t err_len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror(err, err_len, at->file, at->line, at->col, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* An error at a position given 0-based, as libyaml marks are. */
+__attribute__((format(printf, 4, 5))) static int
+mark_error(struct builder *b, size_t line0, size_t col0, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror(b->err, b->err_len, b->doc->name, (int)line0 + 1, (int)col0 + 1, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+__attribute__((format(printf, 4, 5))) static void
+file_error(char *err, size_t err_len, const char *file, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror(err, err_len, file, 0, 0, fmt, ap);
+	va_end(ap);
+}
+
+const char *
+tally_ynode_kind_name(enum tally_ynode_kind kind)
+{
+	static const char *const names[] = { "null", "scalar", "sequence", "map" };
+
+	return (unsigned)kind < 4 ? names[kind] : "?";
+}
+
+static void
+node_free(struct tally_ynode *n)
+{
+	if (!n)
+		return;
+	for (size_t i = 0; n->items && i < n->n; i++)
+		node_free(n->items[i]);
+	for (size_t i = 0; n->pairs && i < n->n; i++) {
+		node_free(n->pairs[i].key);
+		node_free(n->pairs[i].value);
+	}
+	free(n->items);
+	free(n->pairs);
+	free(n->text);
+	free(n);
+}
+
+void
+tally_ydoc_free(struct tally_ydoc *doc)
+{
+	if (!doc)
+		return;
+	node_free(doc->root);
+	free(doc->name);
+	free(doc);
+}
+
+static struct tally_ydoc *
+doc_new(const char *name)
+{
+	struct tally_ydoc *doc = tally_xcalloc(1, sizeof(*doc));
+
+	doc->name = tally_xstrdup(name ? name : "<string>");
+	return doc;
+}
+
+static struct tally_ynode *
+node_new(const struct tally_ydoc *doc, enum tally_ynode_kind kind, int line, int col)
+{
+	struct tally_ynode *n = tally_xcalloc(1, sizeof(*n));
+
+	n->kind = kind;
+	n->line = line;
+	n->col = col;
+	n->file = doc->name;
+	return n;
+}
+
+static struct tally_ynode *
+scalar_new(const struct tally_ydoc *doc, const char *text, size_t len)
+{
+	struct tally_ynode *n = node_new(doc, TALLY_YNODE_SCALAR, 0, 0);
+
+	n->text = tally_xmalloc(len + 1);
+	memcpy(n->text, text, len);
+	n->text[len] = '\0';
+	n->len = len;
+	return n;
+}
+
+/* Makes room for one more element in *v, which holds n of size bytes in room for *cap. */
+static void
+grow(void *v, size_t n, size_t *cap, size_t size)
+{
+	void **pv = v;
+
+	if (n < *cap)
+		return;
+	*cap = *cap ? *cap * 2 : 4;
+	*pv = tally_xrealloc(*pv, *cap * size);
+}
+
+/* A new node arrives inside the map: it is a key, or the value of the last key. */
+static int
+attach_to_map(struct builder *b, struct frame *f, struct tally_ynode *n)
+{
+	struct tally_ynode *map = f->node;
+
+	if (map->n && !map->pairs[map->n - 1].value) {
+		map->pairs[map->n - 1].value = n;
+		return 0;
+	}
+	grow(&map->pairs, map->n, &f->cap, sizeof(*map->pairs));
+	map->pairs[map->n++] = (struct tally_ypair){ .key = n, .value = NULL };
+	if (n->kind == TALLY_YNODE_SEQ || n->kind == TALLY_YNODE_MAP)
+		return tally_ynode_error(n, b->err, b->err_len, "map keys must be scalars");
+	if (strlen(n->text) != n->len)
+		return tally_ynode_error(n, b->err, b->err_len, "map key contains a NUL byte");
+	n->kind = TALLY_YNODE_SCALAR;
+	return 0;
+}
+
+/* Hands n to the tree (which owns it from here on, even when an error is returned). */
+static int
+attach(struct builder *b, struct tally_ynode *n)
+{
+	struct frame *f;
+
+	if (b->depth == 0) {
+		b->doc->root = n;
+		return 0;
+	}
+	f = &b->stack[b->depth - 1];
+	if (f->node->kind == TALLY_YNODE_MAP)
+		return attach_to_map(b, f, n);
+	grow(&f->node->items, f->node->n, &f->cap, sizeof(*f->node->items));
+	f->node->items[f->node->n++] = n;
+	return 0;
+}
+
+static int
+check_node(struct builder *b, const yaml_mark_t *mark, const yaml_char_t *anchor)
+{
+	if (anchor)
+		return mark_error(b, mark->line, mark->column, "anchors (&%.40s) are not supported",
+				  (const char *)anchor);
+	if (++b->n_nodes > TALLY_YTREE_MAX_NODES)
+		return mark_error(b, mark->line, mark->column, "more than %d nodes in the document",
+				  TALLY_YTREE_MAX_NODES);
+	return 0;
+}
+
+static bool
+is_null_text(const char *s)
+{
+	return !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") ||
+	       !strcmp(s, "NULL");
+}
+
+static int
+on_scalar(struct builder *b, const yaml_event_t *ev)
+{
+	const char *tag = (const char *)ev->data.scalar.tag;
+	struct tally_ynode *n;
+	int rc = check_node(b, &ev->start_mark, ev->data.scalar.anchor);
+
+	if (rc)
+		return rc;
+	n = scalar_new(b->doc, (const char *)ev->data.scalar.value, ev->data.scalar.length);
+	n->line = (int)ev->start_mark.line + 1;
+	n->col = (int)ev->start_mark.column + 1;
+	n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
+		    (tag && !strcmp(tag, YAML_STR_TAG));
+	if (!n->quoted && is_null_text(n->text))
+		n->kind = TALLY_YNODE_NULL;
+	return attach(b, n);
+}
+
+static int
+on_start(struct builder *b, const yaml_event_t *ev)
+{
+	bool is_map = ev->type == YAML_MAPPING_START_EVENT;
+	const yaml_mark_t *m = &ev->start_mark;
+	struct tally_ynode *n;
+	int rc;
+
+	rc = check_node(b, m, is_map ? ev->data.mapping_start.anchor
+				     : ev->data.sequence_start.anchor);
+	if (rc)
+		return rc;
+	if (b->depth == TALLY_YTREE_MAX_DEPTH)
+		return mark_error(b, m->line, m->column, "nested deeper than %d levels",
+				  TALLY_YTREE_MAX_DEPTH);
+	n = node_new(b->doc, is_map ? TALLY_YNODE_MAP : TALLY_YNODE_SEQ, (int)m->line + 1,
+		     (int)m->column + 1);
+	rc = attach(b, n);
+	if (rc)
+		return rc;
+	b->stack[b->depth++] = (struct frame){ .node = n, .cap = 0 };
+	return 0;
+}
+
+static int
+cmp_pair_key(const void *a, const void *b)
+{
+	const struct tally_ypair *pa = *(const struct tally_ypair *const *)a;
+	const struct tally_ypair *pb = *(const struct tally_ypair *const *)b;
+	int c = strcmp(pa->key->text, pb->key->text);
+
+	/* Equal keys stay in document order, so the second one is the one reported. */
+	return c ? c : (pa > pb) - (pa < pb);
+}
+
+/* Sorting keeps this O(n log n): a generated map with 100k keys must not take minutes. */
+static int
+check_duplicate_keys(struct builder *b, const struct tally_ynode *map)
+{
+	const struct tally_ypair **v;
+	int rc = 0;
+
+	if (map->n < 2)
+		return 0;
+	v = tally_xmalloc(map->n * sizeof(*v));
+	for (size_t i = 0; i < map->n; i++)
+		v[i] = &map->pairs[i];
+	qsort(v, map->n, sizeof(*v), cmp_pair_key);
+	for (size_t i = 1; i < map->n && !rc; i++) {
+		const struct tally_ynode *first = v[i - 1]->key, *dup = v[i]->key;
+
+		if (!strcmp(first->text, dup->text))
+			rc = tally_ynode_error(dup, b->err, b->err_len,
+					       "duplicate key \"%.60s\" (first at %d:%d)", dup->text,
+					       first->line, first->col);
+	}
+	free(v);
+	return rc;
+}
+
+static int
+on_end(struct builder *b)
+{
+	struct tally_ynode *n = b->stack[--b->depth].node;
+
+	return n->kind == TALLY_YNODE_MAP ? check_duplicate_keys(b, n) : 0;
+}
+
+static int
+on_event(struct builder *b, const yaml_event_t *ev, bool *done)
+{
+	const yaml_mark_t *m = &ev->start_mark;
+
+	switch (ev->type) {
+	case YAML_STREAM_END_EVENT:
+		*done = true;
+		return 0;
+	case YAML_DOCUMENT_START_EVENT:
+		if (b->n_docs++)
+			return mark_error(b, m->line, m->column,
+					  "only one YAML document per file is supported");
+		return 0;
+	case YAML_ALIAS_EVENT:
+		return mark_error(b, m->line, m->column, "aliases (*%.40s) are not supported",
+				  (const char *)ev->data.alias.anchor);
+	case YAML_SCALAR_EVENT:
+		return on_scalar(b, ev);
+	case YAML_SEQUENCE_START_EVENT:
+	case YAML_MAPPING_START_EVENT:
+		return on_start(b, ev);
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT:
+		return on_end(b);
+	default:
+		return 0;
+	}
+}
+
+/* Reader errors (bad UTF-8, control characters) carry a byte offset, not a line. */
+static int
+reader_error(struct builder *b)
+{
+	const yaml_parser_t *p = &b->parser;
+	size_t end = p->problem_offset < b->len ? p->problem_offset : b->len;
+	size_t line = 0, bol = 0;
+
+	for (size_t i = 0; i < end; i++) {
+		if (b->text[i] == '\n') {
+			line++;
+			bol = i + 1;
+		}
+	}
+	if (p->problem_value != -1)
+		return mark_error(b, line, end - bol, "%s (#x%X)", p->problem, p->problem_value);
+	return mark_error(b, line, end - bol, "%s", p->problem);
+}
+
+static int
+syntax_error(struct builder *b)
+{
+	const yaml_parser_t *p = &b->parser;
+	const yaml_mark_t *m = &p->problem_mark, *c = &p->context_mark;
+
+	if (p->error == YAML_MEMORY_ERROR) {
+		file_error(b->err, b->err_len, b->doc->name, "out of memory");
+		return -ENOMEM;
+	}
+	if (p->error == YAML_READER_ERROR)
+		return reader_error(b);
+	if (!p->problem)
+		return mark_error(b, m->line, m->column, "invalid YAML");
+	if (p->context)
+		return mark_error(b, m->line, m->column, "%s (%s at %zu:%zu)", p->problem,
+				  p->context, c->line + 1, c->column + 1);
+	return mark_error(b, m->line, m->column, "%s", p->problem);
+}
+
+static int
+build(struct builder *b)
+{
+	yaml_event_t ev;
+	bool done = false;
+	int rc = 0;
+
+	while (!done && !rc) {
+		if (!yaml_parser_parse(&b->parser, &ev))
+			return syntax_error(b);
+		rc = on_event(b, &ev, &done);
+		yaml_event_delete(&ev);
+	}
+	return rc;
+}
+
+struct tally_ydoc *
+tally_ydoc_load_string(const char *name, const char *text, size_t len, char *err, size_t err_len)
+{
+	struct builder b = { .text = text ? text : "", .len = len, .err = err, .err_len = err_len };
+	int rc;
+
+	b.doc = doc_new(name);
+	if (len > TALLY_YTREE_MAX_BYTES) {
+		file_error(err, err_len, b.doc->name, "larger than %u bytes", TALLY_YTREE_MAX_BYTES);
+		goto fail;
+	}
+	if (!yaml_parser_initialize(&b.parser)) {
+		file_error(err, err_len, b.doc->name, "out of memory");
+		goto fail;
+	}
+	yaml_parser_set_input_string(&b.parser, (const unsigned char *)b.text, len);
+	rc = build(&b);
+	yaml_parser_delete(&b.parser);
+	if (rc)
+		goto fail;
+	if (!b.doc->root) {
+		b.doc->root = scalar_new(b.doc, "", 0);
+		b.doc->root->kind = TALLY_YNODE_NULL;
+		b.doc->root->line = 1;
+		b.doc->root->col = 1;
+	}
+	return b.doc;
+fail:
+	tally_ydoc_free(b.doc);
+	return NULL;
+}
+
+/* Reads at most TALLY_YTREE_MAX_BYTES + 1 bytes, enough to tell a file that is too large. */
+static int
+read_file(int fd, char **out, size_t *len)
+{
+	size_t cap = 0, n = 0;
+	char *buf = NULL;
+	ssize_t r;
+
+	do {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16384;
+			if (cap > TALLY_YTREE_MAX_BYTES + 1)
+				cap = TALLY_YTREE_MAX_BYTES + 1;
+			buf = tally_xrealloc(buf, cap);
+		}
+		r = read(fd, buf + n, cap - n);
+		if (r > 0)
+			n += (size_t)r;
+	} while (n < TALLY_YTREE_MAX_BYTES + 1 && (r > 0 || (r < 0 && errno == EINTR)));
+	if (r < 0) {
+		int e = errno;
+
+		free(buf);
+		return -e;
+	}
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+struct tally_ydoc *
+tally_ydoc_load_file(const char *path, char *err, size_t err_len)
+{
+	struct tally_ydoc *doc;
+	char *text = NULL;
+	size_t len = 0;
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		file_error(err, err_len, path, "%s", strerror(errno));
+		return NULL;
+	}
+	rc = read_file(fd, &text, &len);
+	close(fd);
+	if (rc) {
+		file_error(err, err_len, path, "%s", strerror(-rc));
+		return NULL;
+	}
+	doc = tally_ydoc_load_string(path, text, len, err, err_len);
+	free(text);
+	return doc;
+}
+
+struct tally_ydoc *
+tally_ydoc_from_text(const char *name, const char *text, const char *seps)
+{
+	struct tally_ydoc *doc = doc_new(name);
+	struct tally_ynode *seq;
+	size_t cap = 0;
+
+	if (!seps) {
+		doc->root = scalar_new(doc, text, strlen(text));
+		return doc;
+	}
+	seq = node_new(doc, TALLY_YNODE_SEQ, 0, 0);
+	doc->root = seq;
+	for (const char *p = text; *p;) {
+		size_t n = strcspn(p, seps);
+
+		if (n) {
+			grow(&seq->items, seq->n, &cap, sizeof(*seq->items));
+			seq->items[seq->n++] = scalar_new(doc, p, n);
+		}
+		p += n;
+		p += strspn(p, seps);
+	}
+	return doc;
+}
+
+const struct tally_ynode *
+tally_ynode_map_get(const struct tally_ynode *map, const char *key)
+{
+	if (!map || map->kind != TALLY_YNODE_MAP)
+		return NULL;
+	for (size_t i = 0; i < map->n; i++) {
+		if (!strcmp(map->pairs[i].key->text, key))
+			return map->pairs[i].value;
+	}
+	return NULL;
+}
+
+void
+tally_ynode_describe(const struct tally_ynode *n, char *buf, size_t size)
+{
+	size_t o = 0, i = 0;
+
+	if (size < 16) {
+		snprintf(buf, size, "%s", "");
+		return;
+	}
+	if (n->kind != TALLY_YNODE_SCALAR) {
+		snprintf(buf, size, "%s", n->kind == TALLY_YNODE_MAP ? "a map"
+					  : n->kind == TALLY_YNODE_SEQ ? "a sequence"
+								       : "null");
+		return;
+	}
+	buf[o++] = '"';
+	for (; i < n->len && o + 8 < size; i++) {
+		unsigned char c = (unsigned char)n->text[i];
+
+		if (c < 0x20 || c == 0x7f || c == '"' || c == '\\')
+			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", c);
+		else
+			buf[o++] = (char)c;
+	}
+	if (i < n->len) {
+		while (o > 1 && ((unsigned char)buf[o - 1] & 0xc0) == 0x80)
+			o--; /* do not cut a UTF-8 sequence in half */
+		if (o > 1 && (unsigned char)buf[o - 1] >= 0xc0)
+			o--;
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+}
+
+/* "what: expected <fmt>, got <value>"; returns rc. */
+__attribute__((format(printf, 6, 7))) static int
+expected(const struct tally_ynode *n, const char *what, char *err, size_t err_len, int rc,
+	 const char *fmt, ...)
+{
+	char want[160], got[96];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(want, sizeof(want), fmt, ap);
+	va_end(ap);
+	tally_ynode_describe(n, got, sizeof(got));
+	tally_ynode_error(n, err, err_len, "%s%sexpected %s, got %s", what ? what : "",
+			  what ? ": " : "", want, got);
+	return rc;
+}
+
+/* The text of a scalar that can stand as a C string, or NULL. */
+static const char *
+scalar_text(const struct tally_ynode *n)
+{
+	if (n->kind != TALLY_YNODE_SCALAR || strlen(n->text) != n->len)
+		return NULL;
+	return n->text;
+}
+
+int
+tally_ynode_str(const struct tally_ynode *n, const char *what, const char **out, char *err,
+		size_t err_len)
+{
+	const char *s = scalar_text(n);
+
+	if (!s)
+		return expected(n, what, err, err_len, -EINVAL, "a string");
+	*out = s;
+	return 0;
+}
+
+int
+tally_ynode_bool(const struct tally_ynode *n, const char *what, bool *out, char *err,
+		 size_t err_len)
+{
+	static const char *const words[] = { "false", "no", "off", "0", "true", "yes", "on", "1" };
+	const char *s = scalar_text(n);
+
+	for (size_t i = 0; s && i < sizeof(words) / sizeof(words[0]); i++) {
+		if (!strcasecmp(s, words[i])) {
+			*out = i >= 4;
+			return 0;
+		}
+	}
+	return expected(n, what, err, err_len, -EINVAL, "true or false");
+}
+
+static int
+parse_int64(const char *s, int64_t *out)
+{
+	long long v;
+	char *end;
+
+	if (!s || !*s || isspace((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*end)
+		return -EINVAL;
+	if (errno == ERANGE)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+static void
+int_range(char *buf, size_t size, int64_t min, int64_t max)
+{
+	if (min == INT64_MIN && max == INT64_MAX)
+		buf[0] = '\0';
+	else if (max == INT64_MAX)
+		snprintf(buf, size, " >= %lld", (long long)min);
+	else if (min == INT64_MIN)
+		snprintf(buf, size, " <= %lld", (long long)max);
+	else
+		snprintf(buf, size, " %lld..%lld", (long long)min, (long long)max);
+}
+
+int
+tally_ynode_int64(const struct tally_ynode *n, const char *what, int64_t min, int64_t max,
+		  int64_t *out, char *err, size_t err_len)
+{
+	int64_t v = 0;
+	char range[64];
+	int rc = parse_int64(scalar_text(n), &v);
+
+	if (!rc && (v < min || v > max))
+		rc = -ERANGE;
+	if (!rc) {
+		*out = v;
+		return 0;
+	}
+	int_range(range, sizeof(range), min, max);
+	return expected(n, what, err, err_len, rc, "integer%s", range);
+}
+
+int
+tally_ynode_double(const struct tally_ynode *n, const char *what, double min, double max,
+		   double *out, char *err, size_t err_len)
+{
+	const char *s = scalar_text(n);
+	char *end = NULL;
+	double v = 0;
+	int rc = -EINVAL;
+
+	if (s && *s && !isspace((unsigned char)*s)) {
+		v = strtod(s, &end);
+		if (!*end && isfinite(v))
+			rc = v < min || v > max ? -ERANGE : 0;
+	}
+	if (!rc) {
+		*out = v;
+		return 0;
+	}
+	return expected(n, what, err, err_len, rc, "number %g..%g", min, max);
+}
+
+static int
+parse_size(const char *s, uint64_t *out)
+{
+	static const struct {
+		const char *unit;
+		uint64_t mult;
+	} units[] = {
+		{ "", 1 },		   { "b", 1 },
+		{ "k", 1ull << 10 },	   { "kib", 1ull << 10 },	{ "kb", 1000ull },
+		{ "m", 1ull << 20 },	   { "mib", 1ull << 20 },	{ "mb", 1000000ull },
+		{ "g", 1ull << 30 },	   { "gib", 1ull << 30 },	{ "gb", 1000000000ull },
+		{ "t", 1ull << 40 },	   { "tib", 1ull << 40 },	{ "tb", 1000000000000ull },
+	};
+	unsigned long long v;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno == ERANGE)
+		return -ERANGE;
+	while (*end == ' ')
+		end++;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcasecmp(end, units[i].unit))
+			continue;
+		if (v > UINT64_MAX / units[i].mult)
+			return -ERANGE;
+		*out = v * units[i].mult;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int
+tally_ynode_size(const struct tally_ynode *n, const char *what, uint64_t min, uint64_t max,
+		 uint64_t *out, char *err, size_t err_len)
+{
+	uint64_t v = 0;
+	int rc = parse_size(scalar_text(n), &v);
+
+	if (!rc && (v < min || v > max))
+		rc = -ERANGE;
+	if (!rc) {
+		*out = v;
+		return 0;
+	}
+	if (max == UINT64_MAX && min == 0)
+		return expected(n, what, err, err_len, rc, "size in bytes (e.g. 8MiB)");
+	if (max == UINT64_MAX)
+		return expected(n, what, err, err_len, rc, "size >= %llu bytes",
+				(unsigned long long)min);
+	return expected(n, what, err, err_len, rc, "size %llu..%llu bytes",
+			(unsigned long long)min, (unsigned long long)max);
+}
+
+void
+tally_ystrlist_free(char **list, size_t n)
+{
+	for (size_t i = 0; list && i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
+static int
+seq_strlist(const struct tally_ynode *n, const char *what, char **v, char *err, size_t err_len)
+{
+	char item[128];
+
+	for (size_t i = 0; i < n->n; i++) {
+		const char *s = scalar_text(n->items[i]);
+
+		if (!s) {
+			snprintf(item, sizeof(item), "%s[%zu]", what ? what : "", i);
+			return expected(n->items[i], item, err, err_len, -EINVAL, "a string");
+		}
+		v[i] = tally_xstrdup(s);
+	}
+	return 0;
+}
+
+int
+tally_ynode_strlist(const struct tally_ynode *n, const char *what, const char *seps, char ***out,
+		    size_t *n_out, char *err, size_t err_len)
+{
+	struct tally_ydoc *split;
+	const char *s;
+	char **v;
+	int rc;
+
+	if (n->kind == TALLY_YNODE_NULL) {
+		*out = tally_xcalloc(1, sizeof(char *));
+		*n_out = 0;
+		return 0;
+	}
+	if (n->kind == TALLY_YNODE_SEQ) {
+		v = tally_xcalloc(n->n + 1, sizeof(*v));
+		rc = seq_strlist(n, what, v, err, err_len);
+		if (rc) {
+			tally_ystrlist_free(v, n->n);
+			return rc;
+		}
+		*out = v;
+		*n_out = n->n;
+		return 0;
+	}
+	s = scalar_text(n);
+	if (!s)
+		return expected(n, what, err, err_len, -EINVAL, "a list of strings");
+	split = tally_ydoc_from_text(n->file, s, seps ? seps : "");
+	rc = tally_ynode_strlist(split->root, what, NULL, out, n_out, err, err_len);
+	tally_ydoc_free(split);
+	return rc;
+}

@@ -1,0 +1,348 @@
+#include "receiver.h"
+
+#include <sys/socket.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "batch.h"
+#include "log.h"
+#include "mailbox.h"
+#include "parse.h"
+#include "rx_process.h"
+#include "xmem.h"
+
+/* Datagrams per recvmmsg call, and calls per wake-up before timers and jobs get a turn. */
+#define RX_BATCH  64
+#define RX_ROUNDS 32
+
+struct rx_listener {
+	struct tally_receiver *r;
+	enum tally_listener_kind kind;
+	int fd;
+	struct event *ev;
+};
+
+struct rx_job {
+	tally_receiver_job_fn fn; /* NULL: the stop request */
+	void *arg;
+};
+
+struct tally_receiver {
+	struct tally_receiver_opts opts;
+	char *host;
+	char **tags;
+	struct event_base *base;
+	struct tally_mailbox *jobs;    /* -> receiver thread */
+	struct tally_mailbox *to_main; /* batches -> main thread */
+	struct rx_listener listeners[TALLY_LISTENER__COUNT];
+	struct event *flush_ev;
+	int64_t next_flush_s;
+	struct tally_agg *agg;
+	struct tally_parser *parser;
+	struct tally_batch *pending;
+	struct tally_rx_counters counters, flushed;
+	/* recvmmsg scratch: RX_BATCH buffers of buffer_size bytes, owned here. */
+	char *bufs;
+	struct mmsghdr msgs[RX_BATCH];
+	struct iovec iov[RX_BATCH];
+	char cmsg[RX_BATCH][CMSG_SPACE(sizeof(uint32_t))];
+	pthread_t thread;
+	bool running;
+};
+
+static int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+flush_now(struct tally_receiver *r, int64_t bucket_start_s, int64_t now_s)
+{
+	struct tally_batch *b = r->pending;
+	struct tally_agg_stats st;
+
+	r->pending = tally_batch_new(now_s);
+	b->flush_ts = now_s;
+	tally_agg_flush(r->agg, bucket_start_s, now_s, b);
+	tally_agg_get_stats(r->agg, &st);
+	r->counters.contexts = st.contexts;
+	r->counters.dropped_context_limit = st.dropped_context_limit;
+	r->counters.dropped_type_conflict = st.dropped_type_conflict;
+	tally_selfstats_emit(b, &r->counters, &r->flushed, bucket_start_s,
+			     r->opts.agg.interval_s, r->host, (const char *const *)r->tags,
+			     r->opts.n_tags);
+	tally_selfstats_publish(r->opts.stats, &r->counters);
+	tally_mailbox_post(r->to_main, b);
+}
+
+static void
+schedule_flush(struct tally_receiver *r)
+{
+	int64_t iv_ms = (int64_t)r->opts.agg.interval_s * 1000;
+	int64_t now = wall_ms();
+	int64_t next_ms = (now / iv_ms + 1) * iv_ms;
+	struct timeval tv;
+
+	/* Never flush the same boundary twice if the timer fired a little early. */
+	if (next_ms / 1000 <= r->next_flush_s)
+		next_ms = (r->next_flush_s + r->opts.agg.interval_s) * 1000;
+	r->next_flush_s = next_ms / 1000;
+	tv.tv_sec = (next_ms - now) / 1000;
+	tv.tv_usec = ((next_ms - now) % 1000) * 1000;
+	evtimer_add(r->flush_ev, &tv);
+}
+
+static void
+on_flush_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct tally_receiver *r = arg;
+	int64_t boundary = r->next_flush_s;
+
+	flush_now(r, boundary - r->opts.agg.interval_s, boundary);
+	schedule_flush(r);
+}
+
+static void
+on_job(void *msg, void *arg)
+{
+	struct tally_receiver *r = arg;
+	struct rx_job *job = msg;
+	int64_t now_s = wall_ms() / 1000;
+
+	if (job->fn) {
+		job->fn(r->agg, r->pending, now_s, job->arg);
+	} else {
+		/* Stop: the partial bucket goes out too, stamped with its own start. */
+		flush_now(r, r->next_flush_s - r->opts.agg.interval_s, now_s);
+		event_base_loopbreak(r->base);
+	}
+	free(job);
+}
+
+static void
+reset_msgs(struct tally_receiver *r, int n, bool want_cmsg)
+{
+	for (int i = 0; i < n; i++) {
+		struct msghdr *h = &r->msgs[i].msg_hdr;
+
+		h->msg_control = want_cmsg ? r->cmsg[i] : NULL;
+		h->msg_controllen = want_cmsg ? sizeof(r->cmsg[i]) : 0;
+		h->msg_flags = 0;
+	}
+}
+
+/* SO_RXQ_OVFL: the kernel's running count of datagrams dropped on this socket. */
+static void
+read_overflow(struct tally_receiver *r, const struct msghdr *h)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR((struct msghdr *)h, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+			uint32_t drops;
+
+			memcpy(&drops, CMSG_DATA(c), sizeof(drops));
+			r->counters.kernel_drops = drops;
+		}
+	}
+}
+
+static void
+on_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct rx_listener *l = arg;
+	struct tally_receiver *r = l->r;
+	bool udp = l->kind == TALLY_LISTENER_UDP;
+	struct tally_rx_ctx ctx = { r->parser, r->agg, r->pending, &r->counters, r->host,
+				    wall_ms() / 1000 };
+
+	for (int round = 0; round < RX_ROUNDS; round++) {
+		int n;
+
+		reset_msgs(r, RX_BATCH, udp);
+		n = recvmmsg(fd, r->msgs, RX_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0) {
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
+				TALLY_WARN("receiver", "recvmmsg failed errno=%d", errno);
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			const struct msghdr *h = &r->msgs[i].msg_hdr;
+
+			tally_rx_process(&ctx, l->kind, h->msg_iov->iov_base, r->msgs[i].msg_len,
+					 (h->msg_flags & MSG_TRUNC) != 0);
+		}
+		if (udp)
+			read_overflow(r, &r->msgs[n - 1].msg_hdr);
+		if (n < RX_BATCH)
+			break;
+	}
+	tally_selfstats_publish(r->opts.stats, &r->counters);
+}
+
+static int
+add_listener(struct tally_receiver *r, enum tally_listener_kind kind)
+{
+	struct rx_listener *l = &r->listeners[kind];
+
+	l->r = r;
+	l->kind = kind;
+	if (l->fd < 0)
+		return 0;
+	l->ev = event_new(r->base, l->fd, EV_READ | EV_PERSIST, on_readable, l);
+	if (!l->ev || event_add(l->ev, NULL) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static void
+deliver_batch(void *msg, void *arg)
+{
+	struct tally_receiver *r = arg;
+
+	r->opts.on_batch(msg, r->opts.arg);
+}
+
+static void
+setup_buffers(struct tally_receiver *r)
+{
+	size_t sz = r->opts.buffer_size;
+
+	r->bufs = tally_xmalloc(sz * RX_BATCH);
+	for (int i = 0; i < RX_BATCH; i++) {
+		r->iov[i].iov_base = r->bufs + (size_t)i * sz;
+		r->iov[i].iov_len = sz;
+		memset(&r->msgs[i], 0, sizeof(r->msgs[i]));
+		r->msgs[i].msg_hdr.msg_iov = &r->iov[i];
+		r->msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+}
+
+static void
+copy_identity(struct tally_receiver *r, const struct tally_receiver_opts *opts)
+{
+	r->host = tally_xstrdup(opts->host ? opts->host : "");
+	r->tags = tally_xcalloc(opts->n_tags + 1, sizeof(char *));
+	for (size_t i = 0; i < opts->n_tags; i++)
+		r->tags[i] = tally_xstrdup(opts->tags[i]);
+	r->opts.host = r->host;
+	r->opts.tags = (const char *const *)r->tags;
+}
+
+struct tally_receiver *
+tally_receiver_new(const struct tally_receiver_opts *opts, char *err, size_t err_len)
+{
+	struct tally_receiver *r = tally_xcalloc(1, sizeof(*r));
+
+	r->opts = *opts;
+	/* The fds are ours from here on, even if setting up fails. */
+	r->listeners[TALLY_LISTENER_UDP].fd = opts->udp_fd;
+	r->listeners[TALLY_LISTENER_UDS].fd = opts->uds_fd;
+	copy_identity(r, opts);
+	r->agg = tally_agg_new(&opts->agg);
+	r->parser = tally_parser_new(opts->buffer_size);
+	r->base = event_base_new();
+	if (!r->agg || !r->parser || !r->base) {
+		snprintf(err, err_len, "cannot set up the receiver (bad aggregator options?)");
+		goto fail;
+	}
+	r->jobs = tally_mailbox_new(r->base, on_job, r);
+	r->to_main = tally_mailbox_new(opts->main_base, deliver_batch, r);
+	r->flush_ev = evtimer_new(r->base, on_flush_timer, r);
+	r->pending = tally_batch_new(0);
+	setup_buffers(r);
+	if (!r->jobs || !r->to_main || !r->flush_ev ||
+	    add_listener(r, TALLY_LISTENER_UDP) < 0 || add_listener(r, TALLY_LISTENER_UDS) < 0) {
+		snprintf(err, err_len, "cannot set up the receiver's events");
+		goto fail;
+	}
+	return r;
+fail:
+	tally_receiver_free(r);
+	return NULL;
+}
+
+static void *
+receiver_main(void *arg)
+{
+	struct tally_receiver *r = arg;
+
+	schedule_flush(r);
+	event_base_dispatch(r->base);
+	return NULL;
+}
+
+int
+tally_receiver_start(struct tally_receiver *r)
+{
+	int rc = pthread_create(&r->thread, NULL, receiver_main, r);
+
+	if (rc != 0)
+		return -rc;
+	r->running = true;
+	return 0;
+}
+
+void
+tally_receiver_run_on(struct tally_receiver *r, tally_receiver_job_fn fn, void *arg)
+{
+	struct rx_job *job = tally_xmalloc(sizeof(*job));
+
+	job->fn = fn;
+	job->arg = arg;
+	tally_mailbox_post(r->jobs, job);
+}
+
+void
+tally_receiver_stop(struct tally_receiver *r)
+{
+	struct rx_job *stop;
+
+	if (!r->running)
+		return;
+	stop = tally_xcalloc(1, sizeof(*stop));
+	tally_mailbox_post(r->jobs, stop);
+	pthread_join(r->thread, NULL);
+	r->running = false;
+	tally_mailbox_drain(r->to_main);
+}
+
+void
+tally_receiver_free(struct tally_receiver *r)
+{
+	if (!r)
+		return;
+	if (r->running)
+		tally_receiver_stop(r);
+	for (int i = 0; i < TALLY_LISTENER__COUNT; i++) {
+		if (r->listeners[i].ev)
+			event_free(r->listeners[i].ev);
+		if (r->listeners[i].fd >= 0)
+			close(r->listeners[i].fd);
+	}
+	if (r->flush_ev)
+		event_free(r->flush_ev);
+	tally_mailbox_free(r->jobs);
+	tally_mailbox_free(r->to_main);
+	if (r->base)
+		event_base_free(r->base);
+	tally_batch_unref(r->pending);
+	tally_parser_free(r->parser);
+	tally_agg_free(r->agg);
+	for (size_t i = 0; r->tags && r->tags[i]; i++)
+		free(r->tags[i]);
+	free(r->tags);
+	free(r->host);
+	free(r->bufs);
+	free(r);
+}

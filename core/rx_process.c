@@ -1,0 +1,158 @@
+#include "rx_process.h"
+
+#include <string.h>
+
+#include "agg.h"
+#include "batch.h"
+#include "log.h"
+#include "parse.h"
+
+/* Bad-input log lines: first one at once, then at most one every 10 s per kind. */
+#define BAD_INPUT_LOG_MS 10000
+/* Longest tag list copied for a service check or event; more are dropped. */
+#define MAX_EXTRA_TAGS 256
+
+static struct tally_ratelimit parse_error_rl;
+static struct tally_ratelimit truncated_rl;
+
+/* Copies at most 80 bytes of an offending line with control bytes shown as '?'. */
+static void
+printable_excerpt(const char *p, size_t len, char *out, size_t out_len)
+{
+	size_t n = len < out_len - 1 ? len : out_len - 1;
+
+	if (n > 80)
+		n = 80;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		out[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+	}
+	out[n] = '\0';
+}
+
+static const char *
+slice_dup(struct tally_batch *b, struct tally_slice s)
+{
+	return tally_batch_strndup(b, s.ptr ? s.ptr : "", s.ptr ? s.len : 0);
+}
+
+static size_t
+tags_dup(struct tally_batch *b, const struct tally_slice *tags, size_t n, const char **out)
+{
+	if (n > MAX_EXTRA_TAGS)
+		n = MAX_EXTRA_TAGS;
+	for (size_t i = 0; i < n; i++)
+		out[i] = slice_dup(b, tags[i]);
+	return n;
+}
+
+static const char *
+host_or_default(struct tally_rx_ctx *ctx, struct tally_slice host)
+{
+	return host.len ? slice_dup(ctx->pending, host) : ctx->default_host;
+}
+
+static void
+add_service_check(struct tally_rx_ctx *ctx, const struct tally_service_check_line *l)
+{
+	const char *tags[MAX_EXTRA_TAGS];
+	struct tally_service_check sc = {
+		.name = slice_dup(ctx->pending, l->name),
+		.status = l->status,
+		.host = host_or_default(ctx, l->host),
+		.timestamp = l->timestamp ? l->timestamp : ctx->now_s,
+		.message = slice_dup(ctx->pending, l->message),
+		.tags = tags,
+	};
+
+	sc.n_tags = tags_dup(ctx->pending, l->tags, l->n_tags, tags);
+	tally_batch_add_service_check(ctx->pending, &sc);
+	ctx->counters->service_checks++;
+}
+
+static void
+add_event(struct tally_rx_ctx *ctx, const struct tally_event_line *l)
+{
+	const char *tags[MAX_EXTRA_TAGS];
+	struct tally_event ev = {
+		.title = slice_dup(ctx->pending, l->title),
+		.text = slice_dup(ctx->pending, l->text),
+		.timestamp = l->timestamp ? l->timestamp : ctx->now_s,
+		.host = host_or_default(ctx, l->host),
+		.aggregation_key = slice_dup(ctx->pending, l->aggregation_key),
+		.priority = slice_dup(ctx->pending, l->priority),
+		.alert_type = slice_dup(ctx->pending, l->alert_type),
+		.source_type_name = slice_dup(ctx->pending, l->source_type_name),
+		.tags = tags,
+	};
+
+	ev.n_tags = tags_dup(ctx->pending, l->tags, l->n_tags, tags);
+	tally_batch_add_event(ctx->pending, &ev);
+	ctx->counters->events++;
+}
+
+static void
+add_metric(struct tally_rx_ctx *ctx, const struct tally_sample *s)
+{
+	/* Drops are counted inside the aggregator and published from its stats at flush. */
+	if (tally_agg_add(ctx->agg, s, ctx->now_s) == TALLY_AGG_OK)
+		ctx->counters->metrics += s->type == TALLY_MT_SET ? 1 : s->n_values;
+}
+
+static void
+count_parse_error(struct tally_rx_ctx *ctx, enum tally_parse_err err, const char *line,
+		  size_t len)
+{
+	char excerpt[96];
+
+	ctx->counters->parse_errors[err]++;
+	if (tally_log_level_current < TALLY_LOG_WARN)
+		return;
+	printable_excerpt(line, len, excerpt, sizeof(excerpt));
+	tally_log_ratelimited(&parse_error_rl, BAD_INPUT_LOG_MS, TALLY_LOG_WARN, "dogstatsd",
+			      "dropped unparsable line reason=%s line=\"%s\"",
+			      tally_parse_err_name(err), excerpt);
+}
+
+void
+tally_rx_process(struct tally_rx_ctx *ctx, enum tally_listener_kind kind, char *buf, size_t len,
+		 bool truncated)
+{
+	struct tally_parsed_line parsed;
+	struct tally_slice line;
+	char *cur = buf, *end = buf + len;
+	enum tally_parse_err err;
+
+	ctx->counters->packets[kind]++;
+	ctx->counters->bytes[kind] += len;
+	if (truncated) {
+		/* Whatever follows the last newline was cut by the buffer: never half-parse it. */
+		char *nl = memrchr(buf, '\n', len);
+
+		ctx->counters->truncated++;
+		tally_log_ratelimited(&truncated_rl, BAD_INPUT_LOG_MS, TALLY_LOG_WARN, "dogstatsd",
+				      "datagram larger than dogstatsd_buffer_size, last line "
+				      "dropped buffer_size=%zu",
+				      len);
+		end = nl ? nl : buf;
+	}
+	while (tally_parse_next_line(&cur, end, &line)) {
+		err = tally_parse_line(ctx->parser, (char *)line.ptr, line.len, &parsed);
+		if (err != TALLY_PERR_OK) {
+			count_parse_error(ctx, err, line.ptr, line.len);
+			continue;
+		}
+		switch (parsed.kind) {
+		case TALLY_LINE_METRIC:
+			add_metric(ctx, &parsed.u.metric);
+			break;
+		case TALLY_LINE_SERVICE_CHECK:
+			add_service_check(ctx, &parsed.u.service_check);
+			break;
+		case TALLY_LINE_EVENT:
+			add_event(ctx, &parsed.u.event);
+			break;
+		}
+	}
+}
