@@ -58,7 +58,8 @@ struct fl_rx {
 static volatile sig_atomic_t fl_stop;
 static volatile sig_atomic_t fl_report;
 
-static void fl_on_signal(int sig)
+static void
+fl_on_signal(int sig)
 {
 	if (sig == SIGUSR1)
 		fl_report = 1;
@@ -66,13 +67,15 @@ static void fl_on_signal(int sig)
 		fl_stop = 1;
 }
 
-static void fl_die(const char *what)
+static void
+fl_die(const char *what)
 {
 	fprintf(stderr, "floor: %s: %s\n", what, strerror(errno));
 	exit(1);
 }
 
-static double fl_now_s(void)
+static double
+fl_now_s(void)
 {
 	struct timespec t;
 
@@ -80,7 +83,8 @@ static double fl_now_s(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static void fl_set_rcvbuf(int fd, int bytes)
+static void
+fl_set_rcvbuf(int fd, int bytes)
 {
 	if (bytes <= 0)
 		return;
@@ -91,7 +95,8 @@ static void fl_set_rcvbuf(int fd, int bytes)
 		fl_die("SO_RCVBUF");
 }
 
-static void fl_set_options(int fd, int rcvbuf)
+static void
+fl_set_options(int fd, int rcvbuf)
 {
 	struct timeval tv = { .tv_sec = 0, .tv_usec = FL_POLL_MS * 1000 };
 	int one = 1;
@@ -103,7 +108,8 @@ static void fl_set_options(int fd, int rcvbuf)
 		fl_die("SO_RCVTIMEO");
 }
 
-static int fl_bind(const struct fl_opts *o, int *family)
+static int
+fl_bind(const struct fl_opts *o, int *family)
 {
 	struct addrinfo hints = { .ai_family = AF_UNSPEC,
 		                  .ai_socktype = SOCK_DGRAM,
@@ -127,7 +133,8 @@ static int fl_bind(const struct fl_opts *o, int *family)
 	return fd;
 }
 
-static int fl_bound_port(int fd)
+static int
+fl_bound_port(int fd)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
@@ -140,7 +147,8 @@ static int fl_bound_port(int fd)
 }
 
 /* Writes "PORT PID\n" to path (via a rename, so readers never see half a file). */
-static void fl_write_ready(const char *path, int port)
+static void
+fl_write_ready(const char *path, int port)
 {
 	char tmp[4096];
 	FILE *f;
@@ -155,7 +163,8 @@ static void fl_write_ready(const char *path, int port)
 }
 
 /* The "drops" column of our socket's line in /proc/net/udp[6], or 0. */
-static uint64_t fl_proc_drops(int fd, int family)
+static uint64_t
+fl_proc_drops(int fd, int family)
 {
 	const char *path = family == AF_INET6 ? "/proc/net/udp6" : "/proc/net/udp";
 	unsigned long long drops = 0;
@@ -180,7 +189,8 @@ static uint64_t fl_proc_drops(int fd, int family)
 	return drops;
 }
 
-static uint64_t fl_drops_now(const struct fl_counts *c, int fd, int family)
+static uint64_t
+fl_drops_now(const struct fl_counts *c, int fd, int family)
 {
 	uint64_t proc = fl_proc_drops(fd, family);
 
@@ -188,7 +198,8 @@ static uint64_t fl_drops_now(const struct fl_counts *c, int fd, int family)
 }
 
 /* Prints the counters since the last report as one JSON line, then resets them. */
-static void fl_report_and_reset(struct fl_counts *c, int fd, int family)
+static void
+fl_report_and_reset(struct fl_counts *c, int fd, int family)
 {
 	uint64_t drops = fl_drops_now(c, fd, family);
 	uint32_t seen = c->drops_seen;
@@ -205,7 +216,8 @@ static void fl_report_and_reset(struct fl_counts *c, int fd, int family)
 	*c = (struct fl_counts){ .drops_seen = seen, .drops_base = drops, .start_s = fl_now_s() };
 }
 
-static uint64_t fl_count_lines(const char *p, size_t len)
+static uint64_t
+fl_count_lines(const char *p, size_t len)
 {
 	const char *end = p + len;
 	uint64_t n = 0;
@@ -220,7 +232,8 @@ static uint64_t fl_count_lines(const char *p, size_t len)
 	return n;
 }
 
-static void fl_rx_arm(struct fl_rx *rx)
+static void
+fl_rx_arm(struct fl_rx *rx)
 {
 	for (int i = 0; i < FL_BATCH; i++) {
 		struct msghdr *h = &rx->msg[i].msg_hdr;
@@ -233,7 +246,8 @@ static void fl_rx_arm(struct fl_rx *rx)
 	}
 }
 
-static void fl_take_drops(struct fl_counts *c, struct msghdr *h)
+static void
+fl_take_drops(struct fl_counts *c, struct msghdr *h)
 {
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(h); cm; cm = CMSG_NXTHDR(h, cm)) {
 		uint32_t v;
@@ -246,7 +260,8 @@ static void fl_take_drops(struct fl_counts *c, struct msghdr *h)
 	}
 }
 
-static void fl_account(struct fl_counts *c, struct fl_rx *rx, int n)
+static void
+fl_account(struct fl_counts *c, struct fl_rx *rx, int n)
 {
 	for (int i = 0; i < n; i++) {
 		struct msghdr *h = &rx->msg[i].msg_hdr;
@@ -264,7 +279,8 @@ static void fl_account(struct fl_counts *c, struct fl_rx *rx, int n)
 	}
 }
 
-static void fl_loop(const struct fl_opts *o, int fd, int family, struct fl_counts *c)
+static void
+fl_loop(const struct fl_opts *o, int fd, int family, struct fl_counts *c)
 {
 	static struct fl_rx rx;
 	double last_traffic = fl_now_s();
@@ -288,7 +304,8 @@ static void fl_loop(const struct fl_opts *o, int fd, int family, struct fl_count
 	}
 }
 
-static void fl_signals(void)
+static void
+fl_signals(void)
 {
 	struct sigaction sa = { .sa_handler = fl_on_signal }; /* no SA_RESTART: wake recvmmsg */
 
@@ -298,13 +315,15 @@ static void fl_signals(void)
 	sigaction(SIGUSR1, &sa, NULL);
 }
 
-static void fl_usage(FILE *f)
+static void
+fl_usage(FILE *f)
 {
 	fprintf(f, "usage: floor [--host 127.0.0.1] [--port 8125] [--rcvbuf BYTES]\n"
 	           "  [--idle-exit SECONDS] [--ready-file PATH]\n");
 }
 
-static void fl_set(struct fl_opts *o, int c, const char *arg)
+static void
+fl_set(struct fl_opts *o, int c, const char *arg)
 {
 	switch (c) {
 	case 'H':
@@ -331,7 +350,8 @@ static void fl_set(struct fl_opts *o, int c, const char *arg)
 	}
 }
 
-static void fl_parse(struct fl_opts *o, int argc, char **argv)
+static void
+fl_parse(struct fl_opts *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "host", required_argument, NULL, 'H' },
@@ -349,7 +369,8 @@ static void fl_parse(struct fl_opts *o, int argc, char **argv)
 		fl_set(o, c, optarg);
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	struct fl_counts c = { 0 };
 	struct fl_opts o;

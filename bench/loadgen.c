@@ -62,13 +62,15 @@ struct lg_stats {
 	uint64_t attempted; /* metrics handed to the kernel or skipped after an error */
 };
 
-static void lg_die(const char *what)
+static void
+lg_die(const char *what)
 {
 	fprintf(stderr, "loadgen: %s: %s\n", what, strerror(errno));
 	exit(1);
 }
 
-static void *lg_grow(void *p, size_t *cap, size_t need, size_t elem)
+static void *
+lg_grow(void *p, size_t *cap, size_t need, size_t elem)
 {
 	size_t n = *cap ? *cap : 1024;
 
@@ -83,7 +85,8 @@ static void *lg_grow(void *p, size_t *cap, size_t need, size_t elem)
 	return p;
 }
 
-static int lg_format_value(const struct lg_opts *o, uint64_t i, char *out, size_t len)
+static int
+lg_format_value(const struct lg_opts *o, uint64_t i, char *out, size_t len)
 {
 	if (!strcmp(o->type, "c"))
 		return snprintf(out, len, "1");
@@ -93,7 +96,8 @@ static int lg_format_value(const struct lg_opts *o, uint64_t i, char *out, size_
 }
 
 /* Line i of the cycle: name i % C, varying tag (i / C) % T, so the cycle has C * T contexts. */
-static size_t lg_format_line(const struct lg_opts *o, uint64_t i, char *out)
+static size_t
+lg_format_line(const struct lg_opts *o, uint64_t i, char *out)
 {
 	char val[32];
 	int n;
@@ -113,7 +117,8 @@ static size_t lg_format_line(const struct lg_opts *o, uint64_t i, char *out)
 	return (size_t)n;
 }
 
-static void lg_pool_close_dgram(struct lg_pool *p)
+static void
+lg_pool_close_dgram(struct lg_pool *p)
 {
 	p->n++;
 	p->off = lg_grow(p->off, &p->off_cap, p->n + 1, sizeof(*p->off));
@@ -122,7 +127,8 @@ static void lg_pool_close_dgram(struct lg_pool *p)
 	p->lines[p->n] = 0;
 }
 
-static bool lg_pool_fits(const struct lg_opts *o, const struct lg_pool *p, size_t line_len)
+static bool
+lg_pool_fits(const struct lg_opts *o, const struct lg_pool *p, size_t line_len)
 {
 	size_t cur = p->len - p->off[p->n];
 
@@ -133,7 +139,8 @@ static bool lg_pool_fits(const struct lg_opts *o, const struct lg_pool *p, size_
 	return cur + 1 + line_len <= o->dgram_bytes;
 }
 
-static void lg_pool_add(const struct lg_opts *o, struct lg_pool *p, const char *line, size_t len)
+static void
+lg_pool_add(const struct lg_opts *o, struct lg_pool *p, const char *line, size_t len)
 {
 	if (!lg_pool_fits(o, p, len))
 		lg_pool_close_dgram(p);
@@ -146,7 +153,8 @@ static void lg_pool_add(const struct lg_opts *o, struct lg_pool *p, const char *
 }
 
 /* Builds one cycle: min(total, C * T) lines. */
-static void lg_pool_build(const struct lg_opts *o, struct lg_pool *p)
+static void
+lg_pool_build(const struct lg_opts *o, struct lg_pool *p)
 {
 	uint64_t cycle = o->cardinality * o->tag_cardinality;
 	uint64_t lines = cycle < o->total ? cycle : o->total;
@@ -170,7 +178,8 @@ static void lg_pool_build(const struct lg_opts *o, struct lg_pool *p)
 	lg_pool_close_dgram(p);
 }
 
-static int lg_connect_udp(const struct lg_opts *o)
+static int
+lg_connect_udp(const struct lg_opts *o)
 {
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM };
 	struct addrinfo *ai;
@@ -193,7 +202,8 @@ static int lg_connect_udp(const struct lg_opts *o)
 	return fd;
 }
 
-static int lg_connect_unix(const struct lg_opts *o)
+static int
+lg_connect_unix(const struct lg_opts *o)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int fd;
@@ -212,7 +222,8 @@ static int lg_connect_unix(const struct lg_opts *o)
 }
 
 /* Length of the first `lines` lines of a datagram, for the last, partial send. */
-static size_t lg_prefix_len(const char *d, size_t len, uint32_t lines)
+static size_t
+lg_prefix_len(const char *d, size_t len, uint32_t lines)
 {
 	const char *p = d;
 
@@ -234,8 +245,9 @@ struct lg_batch {
 };
 
 /* Fills up to want datagrams from *cursor on, stopping at `left` metrics. */
-static void lg_batch_fill(struct lg_batch *b, const struct lg_pool *p, size_t *cursor,
-                          unsigned want, uint64_t left)
+static void
+lg_batch_fill(struct lg_batch *b, const struct lg_pool *p, size_t *cursor, unsigned want,
+              uint64_t left)
 {
 	memset(b->msg, 0, sizeof(b->msg[0]) * want);
 	for (b->n = 0; b->n < want && left; b->n++) {
@@ -257,14 +269,16 @@ static void lg_batch_fill(struct lg_batch *b, const struct lg_pool *p, size_t *c
 	}
 }
 
-static void lg_wait_writable(int fd)
+static void
+lg_wait_writable(int fd)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
 
 	poll(&pfd, 1, 10);
 }
 
-static void lg_batch_send(int fd, bool is_unix, struct lg_batch *b, struct lg_stats *st)
+static void
+lg_batch_send(int fd, bool is_unix, struct lg_batch *b, struct lg_stats *st)
 {
 	unsigned pos = 0;
 
@@ -291,12 +305,14 @@ static void lg_batch_send(int fd, bool is_unix, struct lg_batch *b, struct lg_st
 	}
 }
 
-static uint64_t lg_ns(const struct timespec *t)
+static uint64_t
+lg_ns(const struct timespec *t)
 {
 	return (uint64_t)t->tv_sec * 1000000000u + (uint64_t)t->tv_nsec;
 }
 
-static uint64_t lg_now_ns(void)
+static uint64_t
+lg_now_ns(void)
 {
 	struct timespec t;
 
@@ -305,7 +321,8 @@ static uint64_t lg_now_ns(void)
 }
 
 /* Sleeps until `done` metrics are due at `rate` per second after start_ns. */
-static void lg_pace(uint64_t start_ns, uint64_t done, double rate)
+static void
+lg_pace(uint64_t start_ns, uint64_t done, double rate)
 {
 	uint64_t due = start_ns + (uint64_t)((double)done * 1e9 / rate);
 	struct timespec ts = { .tv_sec = (time_t)(due / 1000000000u),
@@ -317,7 +334,8 @@ static void lg_pace(uint64_t start_ns, uint64_t done, double rate)
 		;
 }
 
-static unsigned lg_batch_size(const struct lg_opts *o, const struct lg_pool *p)
+static unsigned
+lg_batch_size(const struct lg_opts *o, const struct lg_pool *p)
 {
 	double per_dgram = (double)p->lines[0];
 	double batch;
@@ -330,8 +348,9 @@ static unsigned lg_batch_size(const struct lg_opts *o, const struct lg_pool *p)
 	return batch > LG_BATCH_MAX ? LG_BATCH_MAX : (unsigned)batch;
 }
 
-static void lg_run(const struct lg_opts *o, const struct lg_pool *p, int fd, struct lg_stats *st,
-                   double *seconds)
+static void
+lg_run(const struct lg_opts *o, const struct lg_pool *p, int fd, struct lg_stats *st,
+       double *seconds)
 {
 	unsigned want = lg_batch_size(o, p);
 	uint64_t start = lg_now_ns();
@@ -347,7 +366,8 @@ static void lg_run(const struct lg_opts *o, const struct lg_pool *p, int fd, str
 	*seconds = (double)(lg_now_ns() - start) / 1e9;
 }
 
-static void lg_usage(FILE *f)
+static void
+lg_usage(FILE *f)
 {
 	fprintf(f, "usage: loadgen [--host 127.0.0.1] [--port 8125] [--unix PATH]\n"
 	           "  [--total N] [--per-datagram K | --datagram-bytes B] [--cardinality C]\n"
@@ -355,7 +375,8 @@ static void lg_usage(FILE *f)
 	           "  [--rate METRICS_PER_S] [--duration S]\n");
 }
 
-static uint64_t lg_num(const char *s, const char *opt)
+static uint64_t
+lg_num(const char *s, const char *opt)
 {
 	char *end;
 	double v = strtod(s, &end);
@@ -384,7 +405,8 @@ static const struct option lg_longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static void lg_set(struct lg_opts *o, int c, const char *arg)
+static void
+lg_set(struct lg_opts *o, int c, const char *arg)
 {
 	switch (c) {
 	case 'H':
@@ -434,7 +456,8 @@ static void lg_set(struct lg_opts *o, int c, const char *arg)
 	}
 }
 
-static bool lg_type_ok(const char *t)
+static bool
+lg_type_ok(const char *t)
 {
 	static const char *const types[] = { "c", "g", "ms", "h", "s", "d" };
 
@@ -445,7 +468,8 @@ static bool lg_type_ok(const char *t)
 	return false;
 }
 
-static void lg_parse(struct lg_opts *o, int argc, char **argv)
+static void
+lg_parse(struct lg_opts *o, int argc, char **argv)
 {
 	int c;
 
@@ -470,7 +494,8 @@ static void lg_parse(struct lg_opts *o, int argc, char **argv)
 		o->tag_cardinality = UINT64_MAX / o->cardinality;
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	struct lg_stats st = { 0 };
 	struct lg_opts o;

@@ -370,37 +370,40 @@ rate_loss() {
 
 # search RX LOAD RATES...: tries the rates in ascending order and stops at the first one with
 # too much loss; sets R_MAX (text), R_NOTE and R_CPU (CPU-s per 1M at the first, reference,
-# rate).
+# rate). A rate loadgen could not reach (sender-bound) counts as the rate it reached.
 search() {
-	local rx=$1 load=$2 rate first=1 last
+	local rx=$1 load=$2 rate best='' bound=0
 	shift 2
-	R_MAX="< $(fmt_rate "$1")"
 	R_CPU=-
-	R_NOTE=
-	for rate; do last=$rate; done
+	R_NOTE="top of the list"
 	for rate; do
 		rate_loss "$rx" "$load" "$rate"
-		if [ "$first" = 1 ]; then
-			R_CPU="$R_TRIAL_CPU @$(fmt_rate "$rate")"
-			first=0
-		fi
+		[ "$R_CPU" = - ] && R_CPU="$R_TRIAL_CPU @$(fmt_rate "$rate")"
 		if ! alive; then
 			R_NOTE="receiver died at $(fmt_rate "$rate")"
-			return
+			break
 		fi
-		lt "$R_LOSS" "$LOSS_MAX" || {
+		if ! lt "$R_LOSS" "$LOSS_MAX"; then
 			R_NOTE="loss $(pct "$R_LOSS") at $(fmt_rate "$rate")"
-			return
-		}
-		R_MAX=$(fmt_rate "$rate")
-		if lt "$R_ACHIEVED" "$(awk -v r="$rate" 'BEGIN { print r * 0.97 }')"; then
-			R_MAX=">= $(fmt_rate "$R_ACHIEVED")"
-			R_NOTE="sender-bound"
-			return
+			break
+		fi
+		bound=0
+		lt "$R_ACHIEVED" "$(awk -v r="$rate" 'BEGIN { print r * 0.97 }')" && bound=1
+		[ "$bound" = 1 ] && rate=$R_ACHIEVED
+		if [ -z "$best" ] || lt "$best" "$rate"; then
+			best=$rate
 		fi
 	done
-	R_MAX=">= $(fmt_rate "$last")"
-	R_NOTE="top of the list"
+	if [ -z "$best" ]; then
+		R_MAX="< $(fmt_rate "$1")"
+		return
+	fi
+	R_MAX=$(fmt_rate "$best")
+	[ "$R_NOTE" = "top of the list" ] && R_MAX=">= $R_MAX"
+	if [ "$bound" = 1 ]; then
+		R_MAX=">= $(fmt_rate "$best")"
+		R_NOTE="$R_NOTE; sender-bound (loadgen reached $(fmt_rate "$R_ACHIEVED"))"
+	fi
 }
 
 fmt_rate() {

@@ -1,3 +1,7 @@
+/*
+ * agg.c: the aggregator's life cycle, adding samples to contexts and flushing buckets, driven by
+ * the per-kind table of agg_types.c.
+ */
 #include "config.h"
 
 #include "agg.h"
@@ -10,33 +14,11 @@
 #include "agg_internal.h"
 #include "batch.h"
 #include "ctx_table.h"
-#include "hist.h"
-#include "sketch.h"
-#include "uset.h"
 #include "xmem.h"
 
-/* Flush state for one context: batch copies of its strings, made on the first series. */
-struct emitter {
-	struct tally_agg *agg;
-	struct tally_batch *b;
-	int64_t timestamp;
-	const struct tally_ctx *ctx;
-	struct tally_ctx_strings str; /* str.name NULL until copied */
-};
-
 struct flush_state {
-	struct emitter e;
+	struct tally_agg_emitter e;
 	int64_t bucket_start_s, now_s;
-};
-
-/*
- * One row per kind: add a sample; flush a bucket that has samples; release the lazily
- * allocated state (at an idle flush and when the context goes).
- */
-struct kind_ops {
-	void (*add)(struct tally_ctx *ctx, const struct tally_sample *s);
-	void (*flush)(struct emitter *e, struct tally_ctx *ctx);
-	void (*release)(struct tally_ctx *ctx);
 };
 
 static const uint8_t kind_of_type[TALLY_MT__COUNT] = {
@@ -58,16 +40,16 @@ grow_scratch(void *p, size_t *cap, size_t need, size_t elem)
 /* ---- emitting series ---- */
 
 static void
-emitter_bind(struct emitter *e, const struct tally_ctx *ctx, int64_t timestamp)
+emitter_bind(struct tally_agg_emitter *e, const struct tally_ctx *ctx, int64_t timestamp)
 {
 	e->ctx = ctx;
 	e->timestamp = timestamp;
 	e->str.name = NULL;
 }
 
-/* Appends one series named after the context plus suffix ("" for none). */
-static void
-emit(struct emitter *e, const char *suffix, enum tally_series_kind kind, double value)
+void
+tally_agg_emit(struct tally_agg_emitter *e, const char *suffix, enum tally_series_kind kind,
+	       double value)
 {
 	struct tally_agg *agg = e->agg;
 	size_t name_len = e->ctx->name_len, suffix_len = strlen(suffix);
@@ -86,178 +68,6 @@ emit(struct emitter *e, const char *suffix, enum tally_series_kind kind, double 
 	tally_batch_add_series_owned(e->b, name, e->str.host, e->str.tags, e->str.n_tags, kind,
 				     e->timestamp, value, agg->opts.interval_s);
 }
-
-/* ---- per kind ---- */
-
-static double
-sample_scale(const struct tally_sample *s)
-{
-	if (s->sample_rate == 1.0 || !(s->sample_rate > 0.0))
-		return 1.0;
-	return 1.0 / s->sample_rate;
-}
-
-static void
-sum_add(struct tally_ctx *ctx, const struct tally_sample *s)
-{
-	double scale = sample_scale(s);
-
-	for (size_t i = 0; i < s->n_values; i++)
-		ctx->st.sum += s->values[i] * scale;
-}
-
-static void
-counter_flush(struct emitter *e, struct tally_ctx *ctx)
-{
-	emit(e, "", TALLY_SERIES_RATE, ctx->st.sum / e->agg->opts.interval_s);
-	ctx->st.sum = 0.0;
-}
-
-static void
-count_flush(struct emitter *e, struct tally_ctx *ctx)
-{
-	emit(e, "", TALLY_SERIES_COUNT, ctx->st.sum);
-	ctx->st.sum = 0.0;
-}
-
-static void
-gauge_add(struct tally_ctx *ctx, const struct tally_sample *s)
-{
-	if (s->n_values)
-		ctx->st.last = s->values[s->n_values - 1];
-}
-
-static void
-gauge_flush(struct emitter *e, struct tally_ctx *ctx)
-{
-	emit(e, "", TALLY_SERIES_GAUGE, ctx->st.last);
-}
-
-static void
-hist_add(struct tally_ctx *ctx, const struct tally_sample *s)
-{
-	int64_t weight = tally_hist_weight(s->sample_rate);
-
-	if (!ctx->st.hist)
-		ctx->st.hist = tally_hist_new();
-	for (size_t i = 0; i < s->n_values; i++)
-		tally_hist_add(ctx->st.hist, s->values[i], weight);
-}
-
-static void
-hist_flush(struct emitter *e, struct tally_ctx *ctx)
-{
-	static const struct {
-		unsigned bit;
-		const char *suffix;
-	} aggs[] = { { TALLY_HAGG_MAX, ".max" }, { TALLY_HAGG_MIN, ".min" },
-		     { TALLY_HAGG_MEDIAN, ".median" }, { TALLY_HAGG_AVG, ".avg" },
-		     { TALLY_HAGG_SUM, ".sum" },       { TALLY_HAGG_COUNT, ".count" } };
-	const struct tally_agg *agg = e->agg;
-	struct tally_hist_summary sum;
-	double v;
-
-	if (!ctx->st.hist || tally_hist_summarize(ctx->st.hist, &sum) < 0)
-		return;
-	const double vals[] = { sum.max, sum.min, sum.median, sum.avg, sum.sum,
-				(double)sum.count / agg->opts.interval_s };
-	for (size_t i = 0; i < sizeof(aggs) / sizeof(aggs[0]); i++)
-		if (agg->opts.hist_aggregates & aggs[i].bit)
-			emit(e, aggs[i].suffix,
-			     aggs[i].bit == TALLY_HAGG_COUNT ? TALLY_SERIES_RATE : TALLY_SERIES_GAUGE,
-			     vals[i]);
-	for (size_t i = 0; i < agg->opts.n_percentiles; i++)
-		if (tally_hist_percentile(ctx->st.hist, agg->percentiles[i], &v) == 0)
-			emit(e, agg->pct_suffix[i], TALLY_SERIES_GAUGE, v);
-	tally_hist_reset(ctx->st.hist);
-}
-
-static void
-hist_release(struct tally_ctx *ctx)
-{
-	tally_hist_free(ctx->st.hist);
-	ctx->st.hist = NULL;
-}
-
-static void
-set_add(struct tally_ctx *ctx, const struct tally_sample *s)
-{
-	if (!ctx->st.set)
-		ctx->st.set = tally_uset_new();
-	tally_uset_add(ctx->st.set, s->set_value.ptr, s->set_value.len);
-}
-
-static void
-set_flush(struct emitter *e, struct tally_ctx *ctx)
-{
-	if (!ctx->st.set)
-		return;
-	emit(e, "", TALLY_SERIES_GAUGE, (double)tally_uset_count(ctx->st.set));
-	tally_uset_reset(ctx->st.set);
-}
-
-static void
-set_release(struct tally_ctx *ctx)
-{
-	tally_uset_free(ctx->st.set);
-	ctx->st.set = NULL;
-}
-
-static void
-dist_add(struct tally_ctx *ctx, const struct tally_sample *s)
-{
-	uint64_t n = (uint64_t)tally_hist_weight(s->sample_rate);
-
-	if (!ctx->st.sketch)
-		ctx->st.sketch = tally_sketch_new();
-	for (size_t i = 0; i < s->n_values; i++)
-		tally_sketch_add(ctx->st.sketch, s->values[i], n);
-}
-
-static void
-dist_flush(struct emitter *e, struct tally_ctx *ctx)
-{
-	static const struct {
-		double q;
-		const char *suffix;
-	} qs[] = { { 0.50, ".p50" }, { 0.75, ".p75" }, { 0.90, ".p90" },
-		   { 0.95, ".p95" }, { 0.99, ".p99" } };
-	struct tally_sketch *sk = ctx->st.sketch;
-	double count;
-
-	if (!sk || tally_sketch_count(sk) == 0)
-		return;
-	count = (double)tally_sketch_count(sk);
-	emit(e, ".avg", TALLY_SERIES_GAUGE, tally_sketch_sum(sk) / count);
-	emit(e, ".min", TALLY_SERIES_GAUGE, tally_sketch_min(sk));
-	emit(e, ".max", TALLY_SERIES_GAUGE, tally_sketch_max(sk));
-	emit(e, ".sum", TALLY_SERIES_GAUGE, tally_sketch_sum(sk));
-	emit(e, ".count", TALLY_SERIES_RATE, count / e->agg->opts.interval_s);
-	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++)
-		emit(e, qs[i].suffix, TALLY_SERIES_GAUGE, tally_sketch_quantile(sk, qs[i].q));
-	tally_sketch_reset(sk);
-}
-
-static void
-dist_release(struct tally_ctx *ctx)
-{
-	tally_sketch_free(ctx->st.sketch);
-	ctx->st.sketch = NULL;
-}
-
-static void
-nothing(struct tally_ctx *ctx)
-{
-}
-
-static const struct kind_ops kind_ops[TALLY_AGG_KIND__N] = {
-	[TALLY_AGG_KIND_COUNTER] = { sum_add, counter_flush, nothing },
-	[TALLY_AGG_KIND_GAUGE] = { gauge_add, gauge_flush, nothing },
-	[TALLY_AGG_KIND_HIST] = { hist_add, hist_flush, hist_release },
-	[TALLY_AGG_KIND_SET] = { set_add, set_flush, set_release },
-	[TALLY_AGG_KIND_DIST] = { dist_add, dist_flush, dist_release },
-	[TALLY_AGG_KIND_COUNT] = { sum_add, count_flush, nothing },
-};
 
 /* ---- life cycle ---- */
 
@@ -315,7 +125,7 @@ tally_agg_new(const struct tally_agg_opts *opts)
 static bool
 free_visit(struct tally_ctx *ctx, void *arg)
 {
-	kind_ops[ctx->kind].release(ctx);
+	tally_agg_kinds[ctx->kind].release(ctx);
 	tally_ctx_free(ctx);
 	return true;
 }
@@ -359,11 +169,11 @@ pending_add(struct tally_agg *agg, const struct tally_sample *s)
 	p->ctx = tally_ctx_table_create(agg->table, s, &k, false);
 	p->timestamp = s->timestamp;
 	if (s->type == TALLY_MT_COUNTER) {
-		sum_add(p->ctx, s);
+		tally_agg_kinds[TALLY_AGG_KIND_COUNTER].add(p->ctx, s);
 		p->value = p->ctx->st.sum;
 		p->kind = TALLY_SERIES_COUNT;
 	} else {
-		gauge_add(p->ctx, s);
+		tally_agg_kinds[TALLY_AGG_KIND_GAUGE].add(p->ctx, s);
 		p->value = p->ctx->st.last;
 		p->kind = TALLY_SERIES_GAUGE;
 	}
@@ -397,7 +207,7 @@ tally_agg_add(struct tally_agg *agg, const struct tally_sample *s, int64_t now_s
 		agg->stats.dropped_type_conflict++;
 		return TALLY_AGG_DROP_TYPE_CONFLICT;
 	}
-	kind_ops[ctx->kind].add(ctx, s);
+	tally_agg_kinds[ctx->kind].add(ctx, s);
 	ctx->last_seen_s = (uint32_t)now_s;
 	ctx->flags |= TALLY_AGG_CTX_DIRTY;
 	return TALLY_AGG_OK;
@@ -420,30 +230,30 @@ flush_visit(struct tally_ctx *ctx, void *arg)
 
 	emitter_bind(&fs->e, ctx, fs->bucket_start_s);
 	if (ctx->flags & TALLY_AGG_CTX_DIRTY) {
-		kind_ops[ctx->kind].flush(&fs->e, ctx);
+		tally_agg_kinds[ctx->kind].flush(&fs->e, ctx);
 		ctx->flags &= (uint8_t)~TALLY_AGG_CTX_DIRTY;
 		return false;
 	}
 	if (idle_s >= (int64_t)(counter ? o->expiry_s : o->context_expiry_s)) {
-		kind_ops[ctx->kind].release(ctx);
+		tally_agg_kinds[ctx->kind].release(ctx);
 		tally_ctx_free(ctx);
 		return true;
 	}
 	if (counter)
-		emit(&fs->e, "", TALLY_SERIES_RATE, 0.0);
+		tally_agg_emit(&fs->e, "", TALLY_SERIES_RATE, 0.0);
 	else
-		kind_ops[ctx->kind].release(ctx);
+		tally_agg_kinds[ctx->kind].release(ctx);
 	return false;
 }
 
 static void
-pending_flush(struct tally_agg *agg, struct emitter *e)
+pending_flush(struct tally_agg *agg, struct tally_agg_emitter *e)
 {
 	for (size_t i = 0; i < agg->n_pending; i++) {
 		struct tally_agg_pending *p = &agg->pending[i];
 
 		emitter_bind(e, p->ctx, p->timestamp);
-		emit(e, "", p->kind, p->value);
+		tally_agg_emit(e, "", p->kind, p->value);
 		tally_ctx_free(p->ctx);
 	}
 	agg->n_pending = 0;

@@ -1,6 +1,7 @@
 /*
- * agg_internal: the aggregator's private state, shared only by core/agg.c and its unit tests
- * (which look at memory use and table internals). Same threading rule as agg.h: one thread.
+ * agg_internal: the aggregator's private state, shared only by core/agg.c (the table-driving
+ * core), core/agg_types.c (what each kind adds and emits) and the unit tests (which look at
+ * memory use and table internals). Same threading rule as agg.h: one thread.
  */
 #ifndef TALLY_CORE_AGG_INTERNAL_H
 #define TALLY_CORE_AGG_INTERNAL_H
@@ -51,5 +52,34 @@ struct tally_agg {
 	char *name_buf; /* flush scratch for name + suffix */
 	size_t cap_name_buf;
 };
+
+/* Flush state for one context: batch copies of its strings, made on the first series. */
+struct tally_agg_emitter {
+	struct tally_agg *agg;
+	struct tally_batch *b;
+	int64_t timestamp;
+	const struct tally_ctx *ctx;
+	struct tally_ctx_strings str; /* str.name NULL until copied */
+};
+
+/*
+ * One row per kind: add a sample; flush a bucket that has samples; release the lazily
+ * allocated state (at an idle flush and when the context goes).
+ */
+struct tally_agg_kind_ops {
+	void (*add)(struct tally_ctx *ctx, const struct tally_sample *s);
+	void (*flush)(struct tally_agg_emitter *e, struct tally_ctx *ctx);
+	void (*release)(struct tally_ctx *ctx);
+};
+
+/* Indexed by enum tally_agg_kind (agg_types.c). */
+extern const struct tally_agg_kind_ops tally_agg_kinds[TALLY_AGG_KIND__N];
+
+/*
+ * Appends one series named after e's context plus suffix ("" for none) to e's batch, copying
+ * the context's strings into the batch on the first series (agg.c).
+ */
+void tally_agg_emit(struct tally_agg_emitter *e, const char *suffix, enum tally_series_kind kind,
+		    double value);
 
 #endif

@@ -271,6 +271,24 @@ find_unchanged(const struct tally_plugin_list *old, const char *name, const char
 	return p;
 }
 
+/*
+ * A file overwritten in place (same inode, e.g. by cp) while loaded gives back the object
+ * already mapped: keep using the old plugin rather than pretend it was reloaded.
+ */
+static struct tally_plugin *
+keep_old_if_same_object(const struct tally_plugin_list *old, struct tally_plugin *p)
+{
+	struct tally_plugin *prev = tally_plugin_list_find(old, p->name);
+
+	if (!prev || prev->handle != p->handle)
+		return p;
+	TALLY_WARN("checks", "check plugin file changed in place while loaded; keeping the loaded "
+			     "one (install new versions with install(1) or mv) path=%s", p->path);
+	tally_plugin_unref(p);
+	tally_plugin_ref(prev);
+	return prev;
+}
+
 /* Loads (or reuses) dir/file into out; false when it was refused. */
 static bool
 scan_one(const char *dir, const char *file, const char *only_name,
@@ -281,7 +299,10 @@ scan_one(const char *dir, const char *file, const char *only_name,
 
 	if (!name_from_path(file, name, sizeof(name)) || (only_name && strcmp(name, only_name)))
 		return true;
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, file) >= sizeof(path)) {
+		TALLY_ERR("checks", "refusing check plugin: path too long dir=%s", dir);
+		return false;
+	}
 	if (tally_plugin_list_find(out, name)) {
 		TALLY_WARN("checks", "skipping check plugin: an earlier checksd_path folder has "
 				     "one named %s path=%s", name, path);
@@ -294,8 +315,9 @@ scan_one(const char *dir, const char *file, const char *only_name,
 		TALLY_ERR("checks", "refusing check plugin: %s path=%s", err, path);
 		return false;
 	} else {
-		TALLY_INFO("checks", "loaded check plugin name=%s version=%s path=%s", p->name,
-			   p->desc->version ? p->desc->version : "", path);
+		p = keep_old_if_same_object(old, p);
+		TALLY_DEBUG("checks", "loaded check plugin name=%s version=%s path=%s", p->name,
+			    p->desc->version ? p->desc->version : "", path);
 	}
 	tally_plugin_list_add(out, p);
 	return true;

@@ -164,7 +164,9 @@ read_tags(struct tally_confd_instance *ci, const struct tally_ynode *init_config
 	const struct tally_ynode *n = generic_node(init_config, inst, "tags", &from);
 
 	snprintf(what, sizeof(what), "%s.tags", where);
-	if (tally_ynode_strlist(n, what, NULL, &ci->tags, &ci->n_tags, msg, sizeof(msg)) < 0) {
+	if (!n)
+		ci->tags = tally_xcalloc(1, sizeof(*ci->tags));
+	else if (tally_ynode_strlist(n, what, NULL, &ci->tags, &ci->n_tags, msg, sizeof(msg)) < 0) {
 		forward_report(r, msg);
 		return -EINVAL;
 	}
@@ -318,8 +320,10 @@ load_dir(const char *dir, const struct tally_check_plugin *desc, struct tally_co
 	int n = scandir(dir, &ents, NULL, alphasort);
 
 	for (int i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, ents[i]->d_name);
-		if (ents[i]->d_name[0] != '.' && yaml_stem(ents[i]->d_name) && is_regular(path)) {
+		int len = snprintf(path, sizeof(path), "%s/%s", dir, ents[i]->d_name);
+
+		if (len > 0 && (size_t)len < sizeof(path) && ents[i]->d_name[0] != '.' &&
+		    yaml_stem(ents[i]->d_name) && is_regular(path)) {
 			load_file(path, desc, out, r);
 			files++;
 		}
@@ -356,15 +360,19 @@ tally_confd_load(const char *confd_path, const struct tally_check_plugin *desc,
 	size_t files = 0;
 
 	for (size_t i = 0; confd_path && i < 2; i++) {
-		snprintf(path, sizeof(path), "%s/%s%s", confd_path, desc->name, suffixes[i]);
-		if (is_regular(path)) {
+		int len = snprintf(path, sizeof(path), "%s/%s%s", confd_path, desc->name,
+				   suffixes[i]);
+
+		if (len > 0 && (size_t)len < sizeof(path) && is_regular(path)) {
 			load_file(path, desc, out, &r);
 			files++;
 		}
 	}
 	if (confd_path) {
-		snprintf(path, sizeof(path), "%s/%s.d", confd_path, desc->name);
-		files += load_dir(path, desc, out, &r);
+		int len = snprintf(path, sizeof(path), "%s/%s.d", confd_path, desc->name);
+
+		if (len > 0 && (size_t)len < sizeof(path))
+			files += load_dir(path, desc, out, &r);
 	}
 	if (files == 0 && (desc->flags & TALLY_CHECK_DEFAULT_INSTANCE))
 		load_default(desc, out, &r);
@@ -401,9 +409,9 @@ tally_confd_names(const char *confd_path, char ***names, size_t *n)
 	for (int i = 0; i < count; i++) {
 		const char *f = ents[i]->d_name;
 		size_t len = strlen(f), stem = yaml_stem(f);
+		int plen = snprintf(path, sizeof(path), "%s/%s", confd_path, f);
 
-		snprintf(path, sizeof(path), "%s/%s", confd_path, f);
-		if (f[0] != '.' && stat(path, &st) == 0) {
+		if (plen > 0 && (size_t)plen < sizeof(path) && f[0] != '.' && stat(path, &st) == 0) {
 			if (S_ISREG(st.st_mode) && stem)
 				add_name(names, n, f, stem);
 			else if (S_ISDIR(st.st_mode) && len > 2 && strcmp(f + len - 2, ".d") == 0)

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include <json-c/json.h>
-#include <zlib.h>
 
 #include "batch.h"
 #include "fwd_queue.h"
@@ -55,7 +55,7 @@ items_add(struct items *it, struct json_object *obj)
 {
 	size_t n;
 	const char *s = json_object_to_json_string_length(
-		obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+	    obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
 
 	if (it->n + 2 > it->cap_n) {
 		it->cap_n = it->cap_n ? 2 * it->cap_n : 64;
@@ -72,13 +72,81 @@ items_add(struct items *it, struct json_object *obj)
 	json_object_put(obj);
 }
 
+/* Length of the valid UTF-8 sequence at s, or 0 when the bytes there are not one. */
+static size_t
+utf8_len(const unsigned char *s)
+{
+	unsigned char c = s[0];
+	size_t n;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0; /* overlong */
+	else if (c == 0xed)
+		hi = 0x9f; /* surrogates */
+	else if (c == 0xf0)
+		lo = 0x90; /* overlong */
+	else if (c == 0xf4)
+		hi = 0x8f; /* above U+10FFFF */
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++) {
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	}
+	return n;
+}
+
+/*
+ * A JSON string for s. JSON must be UTF-8 and an intake rejects the whole payload (400) for
+ * one bad byte, so invalid bytes become U+FFFD, as Go's encoder does for the Datadog agent.
+ */
+static struct json_object *
+jstr(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)(s ? s : "");
+	struct json_object *o;
+	size_t i = 0, w = 0, n;
+	char *fixed;
+
+	while (u[i] && (n = utf8_len(u + i)))
+		i += n;
+	if (!u[i])
+		return json_object_new_string((const char *)u);
+	fixed = tally_xmalloc(3 * strlen((const char *)u) + 1);
+	for (i = 0; u[i]; i += n ? n : 1) {
+		n = utf8_len(u + i);
+		if (n) {
+			memcpy(fixed + w, u + i, n);
+			w += n;
+		} else {
+			memcpy(fixed + w, "\xef\xbf\xbd", 3);
+			w += 3;
+		}
+	}
+	fixed[w] = '\0';
+	o = json_object_new_string(fixed);
+	free(fixed);
+	return o;
+}
+
 static struct json_object *
 tags_array(const char *const *tags, size_t n)
 {
 	struct json_object *a = json_object_new_array_ext((int)n);
 
 	for (size_t i = 0; i < n; i++)
-		json_object_array_add(a, json_object_new_string(tags[i]));
+		json_object_array_add(a, jstr(tags[i]));
 	return a;
 }
 
@@ -94,10 +162,10 @@ series_object(const struct tally_series *s)
 	json_object_array_add(point, json_object_new_int64(s->timestamp));
 	json_object_array_add(point, json_object_new_double_s(s->value, num));
 	json_object_array_add(points, point);
-	json_object_object_add(o, "metric", json_object_new_string(s->name));
+	json_object_object_add(o, "metric", jstr(s->name));
 	json_object_object_add(o, "points", points);
 	json_object_object_add(o, "tags", tags_array(s->tags, s->n_tags));
-	json_object_object_add(o, "host", json_object_new_string(s->host ? s->host : ""));
+	json_object_object_add(o, "host", jstr(s->host));
 	json_object_object_add(o, "type", json_object_new_string(tally_series_kind_name(s->kind)));
 	json_object_object_add(o, "interval", json_object_new_int64(s->interval_s));
 	return o;
@@ -108,12 +176,11 @@ check_object(const struct tally_service_check *c)
 {
 	struct json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "check", json_object_new_string(c->name));
-	json_object_object_add(o, "host_name", json_object_new_string(c->host ? c->host : ""));
+	json_object_object_add(o, "check", jstr(c->name));
+	json_object_object_add(o, "host_name", jstr(c->host));
 	json_object_object_add(o, "timestamp", json_object_new_int64(c->timestamp));
 	json_object_object_add(o, "status", json_object_new_int(c->status));
-	json_object_object_add(o, "message",
-			       json_object_new_string(c->message ? c->message : ""));
+	json_object_object_add(o, "message", jstr(c->message));
 	json_object_object_add(o, "tags", tags_array(c->tags, c->n_tags));
 	return o;
 }
@@ -122,7 +189,7 @@ static void
 add_if_set(struct json_object *o, const char *key, const char *value)
 {
 	if (value && *value)
-		json_object_object_add(o, key, json_object_new_string(value));
+		json_object_object_add(o, key, jstr(value));
 }
 
 static struct json_object *
@@ -130,11 +197,11 @@ event_object(const struct tally_event *e)
 {
 	struct json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "title", json_object_new_string(e->title ? e->title : ""));
-	json_object_object_add(o, "text", json_object_new_string(e->text ? e->text : ""));
+	json_object_object_add(o, "title", jstr(e->title));
+	json_object_object_add(o, "text", jstr(e->text));
 	json_object_object_add(o, "date_happened", json_object_new_int64(e->timestamp));
 	add_if_set(o, "priority", e->priority);
-	json_object_object_add(o, "host", json_object_new_string(e->host ? e->host : ""));
+	json_object_object_add(o, "host", jstr(e->host));
 	json_object_object_add(o, "tags", tags_array(e->tags, e->n_tags));
 	add_if_set(o, "alert_type", e->alert_type);
 	add_if_set(o, "aggregation_key", e->aggregation_key);
@@ -146,8 +213,8 @@ event_object(const struct tally_event *e)
  * compressed body is over the limit, and drops a single item that still is. */
 static void
 emit_range(const struct items *it, size_t first, size_t last, enum tally_dd_endpoint ep,
-	   const struct tally_dd_limits *lim, struct tally_fwd_payload ***tail,
-	   struct tally_dd_result *res)
+           const struct tally_dd_limits *lim, struct tally_fwd_payload ***tail,
+           struct tally_dd_result *res)
 {
 	const struct envelope *env = &envelopes[ep];
 	size_t pre = strlen(env->prefix), suf = strlen(env->suffix);
@@ -214,7 +281,7 @@ pack(const struct items *it, enum tally_dd_endpoint ep, const struct tally_dd_li
 
 void
 tally_dd_build(const struct tally_batch *b, const struct tally_dd_limits *lim,
-	       struct tally_dd_result *res)
+               struct tally_dd_result *res)
 {
 	static const struct tally_dd_limits agent_limits = {
 		.max_compressed = TALLY_DD_MAX_COMPRESSED_BYTES,

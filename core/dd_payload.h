@@ -30,16 +30,16 @@ enum tally_dd_endpoint {
 extern const char *const tally_dd_endpoint_names[TALLY_DD__COUNT];
 
 #define TALLY_DD_MAX_COMPRESSED_BYTES (2u * 1024 * 1024 + 512 * 1024) /* 2.5 MiB */
-#define TALLY_DD_MAX_RAW_BYTES	      (4u * 1024 * 1024)
+#define TALLY_DD_MAX_RAW_BYTES        (4u * 1024 * 1024)
 
 struct tally_dd_limits {
 	size_t max_compressed; /* body as sent */
-	size_t max_raw;	       /* JSON before compression */
+	size_t max_raw;        /* JSON before compression */
 };
 
 struct tally_dd_result {
 	struct tally_fwd_payload *payloads[TALLY_DD__COUNT]; /* ->next chains; caller owns */
-	uint64_t too_big[TALLY_DD__COUNT];		      /* items dropped, per endpoint */
+	uint64_t too_big[TALLY_DD__COUNT];                   /* items dropped, per endpoint */
 	uint64_t invalid[TALLY_DD__COUNT];
 };
 
@@ -48,7 +48,7 @@ struct tally_dd_result {
  * it zeroes first. The caller owns the payload chains (tally_fwd_payload_free_list()).
  */
 void tally_dd_build(const struct tally_batch *b, const struct tally_dd_limits *lim,
-		    struct tally_dd_result *res);
+                    struct tally_dd_result *res);
 
 /* Writes the shortest decimal that reads back as v exactly (as used in the JSON). */
 void tally_dd_format_double(double v, char *out, size_t len);

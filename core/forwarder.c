@@ -67,10 +67,11 @@ overflow(struct tally_fwd_endpoint *ep, struct tally_fwd_payload *evicted)
 	if (!f->spool) {
 		n = list_count(evicted);
 		ep->total.dropped[TALLY_DROP_QUEUE_FULL] += n;
-		tally_log_ratelimited(&ep->log_rl, RETRY_LOG_INTERVAL_MS, TALLY_LOG_WARN, "forwarder",
-				      "retry queue full, oldest dropped output=%s endpoint=%s "
-				      "payloads=%u max_bytes=%zu",
-				      f->id, ep->name, n, ep->q.max_bytes);
+		tally_log_ratelimited(&ep->spill_rl, RETRY_LOG_INTERVAL_MS, TALLY_LOG_WARN,
+		                      "forwarder",
+		                      "retry queue full, oldest dropped output=%s endpoint=%s "
+		                      "payloads=%u max_bytes=%zu",
+		                      f->id, ep->name, n, ep->q.max_bytes);
 		tally_fwd_payload_free_list(evicted);
 		return;
 	}
@@ -79,11 +80,18 @@ overflow(struct tally_fwd_endpoint *ep, struct tally_fwd_payload *evicted)
 	rc = tally_spool_write(f->spool, ep->name, evicted);
 	if (rc == 0) {
 		ep->total.spooled += n;
+		tally_log_ratelimited(
+		    &ep->spill_rl, RETRY_LOG_INTERVAL_MS, TALLY_LOG_WARN, "forwarder",
+		    "retry queue full, oldest moved to disk output=%s endpoint=%s "
+		    "payloads=%u",
+		    f->id, ep->name, n);
 	} else {
-		ep->total.dropped[rc == -EFBIG ? TALLY_DROP_SPOOL_FULL : TALLY_DROP_SPOOL_ERROR] += n;
-		TALLY_ERR("forwarder", "cannot spool, dropped output=%s endpoint=%s payloads=%u "
-				       "errno=%d",
-			  f->id, ep->name, n, -rc);
+		ep->total.dropped[rc == -EFBIG ? TALLY_DROP_SPOOL_FULL : TALLY_DROP_SPOOL_ERROR] +=
+		    n;
+		TALLY_ERR("forwarder",
+		          "cannot spool, dropped output=%s endpoint=%s payloads=%u "
+		          "errno=%d",
+		          f->id, ep->name, n, -rc);
 	}
 	tally_fwd_payload_free_list(evicted);
 }
@@ -117,7 +125,7 @@ load_spooled(struct tally_fwd_endpoint *ep)
 	if (rc < 0)
 		ep->total.dropped[TALLY_DROP_INVALID]++;
 	TALLY_DEBUG("forwarder", "loaded from spool output=%s endpoint=%s payloads=%u", f->id,
-		    ep->name, list_count(list));
+	            ep->name, list_count(list));
 	push_all(ep, list);
 }
 
@@ -143,18 +151,20 @@ start(struct tally_fwd_endpoint *ep, struct tally_fwd_payload *p)
 	url = tally_xmalloc(strlen(f->base_url) + strlen(p->path) + 1);
 	strcpy(url, f->base_url);
 	strcat(url, p->path);
-	req = tally_http_post(f->http, &(struct tally_http_post_opts){
-		.url = url,
-		.headers = hdrs,
-		.n_headers = n,
-		.body = p->body,
-		.len = p->len,
-		.timeout_ms = f->timeout_ms,
-		.connect_timeout_ms = f->timeout_ms < CONNECT_TIMEOUT_MAX_MS ? f->timeout_ms
-									: CONNECT_TIMEOUT_MAX_MS,
-		.done = on_done,
-		.arg = ep,
-	});
+	req = tally_http_post(f->http,
+	                      &(struct tally_http_post_opts){
+	                          .url = url,
+	                          .headers = hdrs,
+	                          .n_headers = n,
+	                          .body = p->body,
+	                          .len = p->len,
+	                          .timeout_ms = f->timeout_ms,
+	                          .connect_timeout_ms = f->timeout_ms < CONNECT_TIMEOUT_MAX_MS
+	                                                    ? f->timeout_ms
+	                                                    : CONNECT_TIMEOUT_MAX_MS,
+	                          .done = on_done,
+	                          .arg = ep,
+	                      });
 	free(url);
 	return req;
 }
@@ -217,18 +227,19 @@ log_drop(struct tally_fwd_endpoint *ep, const struct tally_http_result *res)
 	struct tally_fwd *f = ep->fwd;
 
 	if (res->status == 403) {
-		if (ep->warned_403)
+		if (f->warned_403)
 			return;
-		ep->warned_403 = true;
-		TALLY_ERR("forwarder", "invalid API key, payloads dropped output=%s endpoint=%s "
-				       "status=403 api_key=%s",
-			  f->id, ep->name, f->key_hint ? f->key_hint : "none");
+		f->warned_403 = true;
+		TALLY_ERR("forwarder",
+		          "invalid API key, payloads dropped output=%s endpoint=%s "
+		          "status=403 api_key=%s",
+		          f->id, ep->name, f->key_hint ? f->key_hint : "none");
 		return;
 	}
 	tally_log_ratelimited(&ep->log_rl, RETRY_LOG_INTERVAL_MS, TALLY_LOG_ERROR, "forwarder",
-			      "payload rejected, dropped output=%s endpoint=%s status=%ld "
-			      "bytes=%zu body=\"%.200s\"",
-			      f->id, ep->name, res->status, ep->inflight->len, res->body);
+	                      "payload rejected, dropped output=%s endpoint=%s status=%ld "
+	                      "bytes=%zu body=\"%.200s\"",
+	                      f->id, ep->name, res->status, ep->inflight->len, res->body);
 }
 
 static void
@@ -237,10 +248,10 @@ log_retry(struct tally_fwd_endpoint *ep, const struct tally_http_result *res, in
 	struct tally_fwd *f = ep->fwd;
 
 	tally_log_ratelimited(&ep->log_rl, RETRY_LOG_INTERVAL_MS, TALLY_LOG_WARN, "forwarder",
-			      "request failed, will retry output=%s endpoint=%s status=%ld "
-			      "error=\"%s\" retry_in_ms=%lld queued=%zu",
-			      f->id, ep->name, res->status, res->error,
-			      (long long)(ep->br.until_ms - now), ep->q.count);
+	                      "request failed, will retry output=%s endpoint=%s status=%ld "
+	                      "error=\"%s\" retry_in_ms=%lld queued=%zu",
+	                      f->id, ep->name, res->status, res->error,
+	                      (long long)(ep->br.until_ms - now), ep->q.count);
 }
 
 static void
@@ -346,14 +357,17 @@ close_endpoint(struct tally_fwd_endpoint *ep)
 		rc = tally_spool_write(f->spool, ep->name, rest);
 	if (rc == 0) {
 		ep->total.spooled += n;
-		TALLY_INFO("forwarder", "spooled for the next start output=%s endpoint=%s "
-					"payloads=%u",
-			   f->id, ep->name, n);
+		TALLY_INFO("forwarder",
+		           "spooled for the next start output=%s endpoint=%s "
+		           "payloads=%u",
+		           f->id, ep->name, n);
 	} else {
 		ep->total.dropped[TALLY_DROP_SHUTDOWN] += n;
-		TALLY_WARN("forwarder", "undelivered at exit, dropped output=%s endpoint=%s "
-					"payloads=%u reason=%s",
-			   f->id, ep->name, n, f->spool ? strerror(-rc) : "no forwarder_storage_path");
+		TALLY_WARN("forwarder",
+		           "undelivered at exit, dropped output=%s endpoint=%s "
+		           "payloads=%u reason=%s",
+		           f->id, ep->name, n,
+		           f->spool ? strerror(-rc) : "no forwarder_storage_path");
 	}
 	tally_fwd_payload_free_list(rest);
 }

@@ -22,14 +22,14 @@ struct tally_fwd_payload;
 /* Why something was dropped: the `reason` tag of tally.forwarder.dropped. */
 enum tally_fwd_drop_reason {
 	TALLY_DROP_QUEUE_FULL = 0, /* memory queue over its bound and no spool */
-	TALLY_DROP_TOO_BIG,	   /* one item larger than a payload may be (counts items) */
+	TALLY_DROP_TOO_BIG,        /* one item larger than a payload may be (counts items) */
 	TALLY_DROP_HTTP_400,
 	TALLY_DROP_HTTP_403,
 	TALLY_DROP_HTTP_413,
-	TALLY_DROP_SPOOL_FULL,	/* oldest spool files removed to respect the disk bound */
+	TALLY_DROP_SPOOL_FULL,  /* oldest spool files removed to respect the disk bound */
 	TALLY_DROP_SPOOL_ERROR, /* the spool could not be written */
-	TALLY_DROP_INVALID,	/* a value the backend cannot represent (NaN, Inf) (counts items) */
-	TALLY_DROP_SHUTDOWN,	/* still queued at exit with no spool configured */
+	TALLY_DROP_INVALID,     /* a value the backend cannot represent (NaN, Inf) (counts items) */
+	TALLY_DROP_SHUTDOWN,    /* still queued at exit with no spool configured */
 	TALLY_DROP__COUNT
 };
 
@@ -37,33 +37,32 @@ enum tally_fwd_drop_reason {
 const char *tally_fwd_drop_reason_name(enum tally_fwd_drop_reason r);
 
 struct tally_fwd_opts {
-	const char *id;		      /* "datadog": the output tag, spool subfolder, logs */
-	const char *base_url;	      /* each payload's path is appended to it */
+	const char *id;               /* "datadog": the output tag, spool subfolder, logs */
+	const char *base_url;         /* each payload's path is appended to it */
 	const char *const *endpoints; /* endpoint names ([a-z_]+), one queue and breaker each */
 	size_t n_endpoints;
 	const char *const *headers; /* "Name: value" sent with every request; never logged */
 	size_t n_headers;
-	const char *key_hint;	    /* e.g. "***abcde", shown once when the intake says 403 */
-	size_t queue_max_bytes;	    /* per endpoint */
-	const char *storage_path;   /* NULL: no spool; else files go to storage_path/id/ */
-	size_t storage_max_bytes;   /* bound of this output's spool folder */
-	long timeout_ms;	    /* per request */
+	const char *key_hint;     /* e.g. "***abcde", shown once when the intake says 403 */
+	size_t queue_max_bytes;   /* per endpoint */
+	const char *storage_path; /* NULL: no spool; else files go to storage_path/id/ */
+	size_t storage_max_bytes; /* bound of this output's spool folder */
+	long timeout_ms;          /* per request */
 };
 
 /*
  * Returns a new forwarder on base (borrowed, outlives it), or NULL with a message in err.
  * Everything in o is copied. Payloads found in the spool are queued for sending at once.
  */
-struct tally_fwd *tally_fwd_new(struct event_base *base, const struct tally_fwd_opts *o,
-				char *err, size_t err_len);
+struct tally_fwd *tally_fwd_new(struct event_base *base, const struct tally_fwd_opts *o, char *err,
+                                size_t err_len);
 /* Stops (spooling what is still queued if drain did not run) and frees. Accepts NULL. */
 void tally_fwd_free(struct tally_fwd *f);
 
 /* Takes ownership of the ->next chain list and queues it on endpoint ep (an index). */
 void tally_fwd_enqueue(struct tally_fwd *f, size_t ep, struct tally_fwd_payload *list);
 /* Counts n items dropped before they could be queued (too_big, invalid). */
-void tally_fwd_count_drop(struct tally_fwd *f, size_t ep, enum tally_fwd_drop_reason r,
-			  uint64_t n);
+void tally_fwd_count_drop(struct tally_fwd *f, size_t ep, enum tally_fwd_drop_reason r, uint64_t n);
 
 /*
  * Shutdown: keeps sending until deadline_ms (CLOCK_MONOTONIC) or until nothing can go out
@@ -78,7 +77,7 @@ void tally_fwd_drain(struct tally_fwd *f, struct event_base *base, int64_t deadl
  * tagged endpoint:<name>, output:<id> (and reason:<r> for dropped) plus tags (borrowed).
  */
 void tally_fwd_stats(struct tally_fwd *f, struct tally_batch *b, int64_t ts, uint32_t interval_s,
-		     const char *host, const char *const *tags, size_t n_tags);
+                     const char *host, const char *const *tags, size_t n_tags);
 /* Returns a new json-c object with each endpoint's state and totals; the caller puts it. */
 struct json_object *tally_fwd_status(const struct tally_fwd *f);
 

@@ -45,7 +45,8 @@ static void
 on_socket_event(evutil_socket_t fd, short what, void *arg)
 {
 	struct tally_http *h = arg;
-	int action = (what & EV_READ ? CURL_CSELECT_IN : 0) | (what & EV_WRITE ? CURL_CSELECT_OUT : 0);
+	int action =
+	    (what & EV_READ ? CURL_CSELECT_IN : 0) | (what & EV_WRITE ? CURL_CSELECT_OUT : 0);
 
 	curl_multi_socket_action(h->multi, fd, action, &h->running);
 	check_done(h);
@@ -142,7 +143,7 @@ finish(struct tally_http_req *r, CURLcode code)
 	if (code == CURLE_OK)
 		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &res.status);
 	snprintf(error, sizeof(error), "%s",
-		 code == CURLE_OK ? "" : (r->error[0] ? r->error : curl_easy_strerror(code)));
+	         code == CURLE_OK ? "" : (r->error[0] ? r->error : curl_easy_strerror(code)));
 	memcpy(body, r->resp, sizeof(body));
 	res.error = error;
 	res.body = body;

@@ -18,19 +18,20 @@ struct tally_http_req;
 
 /* What became of one request; valid only during the done callback. */
 struct tally_http_result {
-	long status;	   /* HTTP status, 0 when no answer came back */
-	int curl_code;	   /* CURLcode: 0 when an answer came back */
+	long status;       /* HTTP status, 0 when no answer came back */
+	int curl_code;     /* CURLcode: 0 when an answer came back */
 	const char *error; /* curl's message for curl_code, "" when none */
 	const char *body;  /* the start of the response body (at most 512 bytes), NUL-ended */
 };
 
 struct tally_http_post_opts {
-	const char *url;	    /* copied */
+	const char *url;            /* copied */
 	const char *const *headers; /* "Name: value" lines, copied */
 	size_t n_headers;
-	const void *body; /* borrowed: must stay valid until done runs or the request is cancelled */
+	const void
+	    *body; /* borrowed: must stay valid until done runs or the request is cancelled */
 	size_t len;
-	long timeout_ms;	 /* whole request; CURLOPT_TIMEOUT_MS */
+	long timeout_ms;         /* whole request; CURLOPT_TIMEOUT_MS */
 	long connect_timeout_ms; /* CURLOPT_CONNECTTIMEOUT_MS */
 	/* Called exactly once from the loop unless the request is cancelled first. */
 	void (*done)(void *arg, const struct tally_http_result *res);

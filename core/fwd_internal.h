@@ -37,8 +37,8 @@ struct tally_fwd_endpoint {
 	struct event *timer; /* next pump: now (kick) or when the breaker unblocks */
 	struct tally_fwd_counters total, reported;
 	long last_status;
-	bool warned_403;
-	struct tally_ratelimit log_rl;
+	struct tally_ratelimit log_rl;   /* retries and rejections */
+	struct tally_ratelimit spill_rl; /* queue overflow */
 };
 
 struct tally_fwd {
@@ -52,7 +52,8 @@ struct tally_fwd {
 	struct tally_fwd_endpoint *eps;
 	size_t n_eps;
 	uint64_t rng;
-	bool closed; /* drained: nothing is sent any more */
+	bool closed;     /* drained: nothing is sent any more */
+	bool warned_403; /* "invalid API key" is logged once per output */
 };
 
 /* The endpoint's timer callback (arg: the endpoint): sends what it can. */

@@ -15,7 +15,7 @@
 
 enum tally_fwd_outcome {
 	TALLY_FWD_SENT = 0, /* 2xx: delivered */
-	TALLY_FWD_DROP,	    /* 400, 403, 413: the intake will never take it */
+	TALLY_FWD_DROP,     /* 400, 403, 413: the intake will never take it */
 	TALLY_FWD_RETRY,    /* 404, 408, 429, 5xx, other >400, transport errors */
 };
 
@@ -27,11 +27,11 @@ enum tally_fwd_outcome {
 enum tally_fwd_outcome tally_fwd_classify(long http_status, int transport_error);
 
 /* Backoff defaults (forwarder_backoff_base / _factor / _max, recovery_interval). */
-#define TALLY_FWD_BACKOFF_BASE_MS    2000
-#define TALLY_FWD_BACKOFF_MAX_MS     64000
-#define TALLY_FWD_RECOVERY_INTERVAL  2
+#define TALLY_FWD_BACKOFF_BASE_MS   2000
+#define TALLY_FWD_BACKOFF_MAX_MS    64000
+#define TALLY_FWD_RECOVERY_INTERVAL 2
 /* floor(log2(max / base)) + 1 */
-#define TALLY_FWD_MAX_ERRORS	     6
+#define TALLY_FWD_MAX_ERRORS 6
 
 /*
  * Returns the wait after n_errors consecutive errors: t = base * 2^n; t when t >= max (then
@@ -41,7 +41,7 @@ int64_t tally_fwd_backoff_ms(int n_errors, double u);
 
 enum tally_fwd_breaker_state {
 	TALLY_FWD_UNBLOCKED = 0,
-	TALLY_FWD_BLOCKED,	/* nothing goes out before until_ms */
+	TALLY_FWD_BLOCKED,      /* nothing goes out before until_ms */
 	TALLY_FWD_HALF_BLOCKED, /* one probe is out; its result decides */
 };
 

@@ -6,7 +6,7 @@
 
 struct tally_fwd_payload *
 tally_fwd_payload_new(const char *path, const char *content_type, const char *content_encoding,
-		      unsigned char *body, size_t len)
+                      unsigned char *body, size_t len)
 {
 	struct tally_fwd_payload *p = tally_xcalloc(1, sizeof(*p));
 
@@ -79,7 +79,7 @@ append(struct tally_fwd_payload **list, struct tally_fwd_payload *p)
 
 size_t
 tally_fwd_queue_shrink(struct tally_fwd_queue *q, size_t target_bytes,
-		       struct tally_fwd_payload **evicted)
+                       struct tally_fwd_payload **evicted)
 {
 	struct tally_fwd_payload *out = NULL, *tail = NULL;
 	size_t n = 0;
@@ -101,7 +101,7 @@ tally_fwd_queue_shrink(struct tally_fwd_queue *q, size_t target_bytes,
 
 size_t
 tally_fwd_queue_push(struct tally_fwd_queue *q, struct tally_fwd_payload *p,
-		     struct tally_fwd_payload **evicted)
+                     struct tally_fwd_payload **evicted)
 {
 	p->next = NULL;
 	if (q->tail)

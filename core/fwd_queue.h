@@ -19,8 +19,8 @@
 
 struct tally_fwd_payload {
 	struct tally_fwd_payload *next;
-	char *path;		/* appended to the base URL: "/api/v1/series", or "" */
-	char *content_type;	/* "application/json" */
+	char *path;             /* appended to the base URL: "/api/v1/series", or "" */
+	char *content_type;     /* "application/json" */
 	char *content_encoding; /* "deflate", or NULL for identity */
 	unsigned char *body;
 	size_t len;
@@ -33,8 +33,8 @@ struct tally_fwd_payload {
  * tally_fwd_payload_free().
  */
 struct tally_fwd_payload *tally_fwd_payload_new(const char *path, const char *content_type,
-						const char *content_encoding, unsigned char *body,
-						size_t len);
+                                                const char *content_encoding, unsigned char *body,
+                                                size_t len);
 /* Frees one payload (not the ones chained after it). Accepts NULL. */
 void tally_fwd_payload_free(struct tally_fwd_payload *p);
 /* Frees a whole ->next chain. Accepts NULL. */
@@ -43,8 +43,8 @@ void tally_fwd_payload_free_list(struct tally_fwd_payload *p);
 struct tally_fwd_queue {
 	struct tally_fwd_payload *head, *tail;
 	size_t count;
-	size_t bytes;	  /* body bytes queued */
-	size_t held;	  /* body bytes taken for sending, not yet done or returned */
+	size_t bytes;     /* body bytes queued */
+	size_t held;      /* body bytes taken for sending, not yet done or returned */
 	size_t max_bytes; /* bound on bytes + held; 0 means unbounded */
 };
 
@@ -60,13 +60,13 @@ void tally_fwd_queue_clear(struct tally_fwd_queue *q);
  * Returns the number evicted.
  */
 size_t tally_fwd_queue_push(struct tally_fwd_queue *q, struct tally_fwd_payload *p,
-			    struct tally_fwd_payload **evicted);
+                            struct tally_fwd_payload **evicted);
 /*
  * Evicts oldest payloads until bytes + held <= target_bytes, appending them to *evicted.
  * Returns the number evicted.
  */
 size_t tally_fwd_queue_shrink(struct tally_fwd_queue *q, size_t target_bytes,
-			      struct tally_fwd_payload **evicted);
+                              struct tally_fwd_payload **evicted);
 /* Takes the oldest payload out for sending (counted as held), or NULL when empty. */
 struct tally_fwd_payload *tally_fwd_queue_take(struct tally_fwd_queue *q);
 /* The held payload p was sent or dropped: the caller frees it; the queue forgets its bytes. */

@@ -14,9 +14,9 @@
 #include "xmem.h"
 
 static const char *const drop_reason_names[TALLY_DROP__COUNT] = {
-	[TALLY_DROP_QUEUE_FULL] = "queue_full", [TALLY_DROP_TOO_BIG] = "too_big",
-	[TALLY_DROP_HTTP_400] = "http_400",	[TALLY_DROP_HTTP_403] = "http_403",
-	[TALLY_DROP_HTTP_413] = "http_413",	[TALLY_DROP_SPOOL_FULL] = "spool_full",
+	[TALLY_DROP_QUEUE_FULL] = "queue_full",   [TALLY_DROP_TOO_BIG] = "too_big",
+	[TALLY_DROP_HTTP_400] = "http_400",       [TALLY_DROP_HTTP_403] = "http_403",
+	[TALLY_DROP_HTTP_413] = "http_413",       [TALLY_DROP_SPOOL_FULL] = "spool_full",
 	[TALLY_DROP_SPOOL_ERROR] = "spool_error", [TALLY_DROP_INVALID] = "invalid",
 	[TALLY_DROP_SHUTDOWN] = "shutdown",
 };
@@ -37,9 +37,10 @@ on_spool_evict(void *arg, const char *endpoint, unsigned count)
 		if (strcmp(f->eps[i].name, endpoint) == 0)
 			f->eps[i].total.dropped[TALLY_DROP_SPOOL_FULL] += count;
 	}
-	TALLY_WARN("forwarder", "spool full, oldest file removed output=%s endpoint=%s "
-				"payloads=%u",
-		   f->id, endpoint, count);
+	TALLY_WARN("forwarder",
+	           "spool full, oldest file removed output=%s endpoint=%s "
+	           "payloads=%u",
+	           f->id, endpoint, count);
 }
 
 static int
@@ -56,9 +57,10 @@ open_spool(struct tally_fwd *f, const struct tally_fwd_opts *o, char *err, size_
 	f->spool->on_evict = on_spool_evict;
 	f->spool->arg = f;
 	if (f->spool->n_files)
-		TALLY_INFO("forwarder", "spooled payloads found, sending them output=%s files=%zu "
-					"bytes=%zu",
-			   f->id, f->spool->n_files, f->spool->bytes);
+		TALLY_INFO("forwarder",
+		           "spooled payloads found, sending them output=%s files=%zu "
+		           "bytes=%zu",
+		           f->id, f->spool->n_files, f->spool->bytes);
 	return 0;
 }
 

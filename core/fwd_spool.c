@@ -15,9 +15,9 @@
 #include "log.h"
 #include "xmem.h"
 
-#define SPOOL_MAGIC	 "TALLY-SPOOL 1\n"
-#define SPOOL_HDR_MAX	 1024
-#define SPOOL_FILE_MAX	 (1024u * 1024 * 1024) /* refuse to read anything bigger */
+#define SPOOL_MAGIC    "TALLY-SPOOL 1\n"
+#define SPOOL_HDR_MAX  1024
+#define SPOOL_FILE_MAX (1024u * 1024 * 1024) /* refuse to read anything bigger */
 
 static int
 mkdir_p(const char *path)
@@ -84,7 +84,7 @@ scan_entry(struct tally_spool *sp, int dfd, const char *name)
 		return;
 	}
 	if (sscanf(name, "%20" SCNu64 "-%31[a-z_]-%u.spool%n", &f.seq, f.endpoint, &f.count,
-		   &used) != 3 ||
+	           &used) != 3 ||
 	    name[used] != '\0' || fstatat(dfd, name, &st, 0) < 0 || !S_ISREG(st.st_mode))
 		return;
 	f.bytes = (size_t)st.st_size;
@@ -104,7 +104,7 @@ tally_spool_open(const char *dir, size_t max_bytes, char *err, size_t err_len)
 	sp->next_seq = 1;
 	if (rc < 0 || !(d = opendir(dir))) {
 		snprintf(err, err_len, "cannot create or open spool dir %s: %s", dir,
-			 strerror(rc < 0 ? -rc : errno));
+		         strerror(rc < 0 ? -rc : errno));
 		goto fail;
 	}
 	while ((de = readdir(d)))
@@ -147,10 +147,12 @@ write_all(int fd, const void *buf, size_t len)
 static int
 header_line(const struct tally_fwd_payload *p, char *out, size_t len)
 {
-	int n = snprintf(out, len, "payload path=%s content-type=%s content-encoding=%s items=%u "
-				   "length=%zu\n",
-			 p->path, p->content_type,
-			 p->content_encoding ? p->content_encoding : "identity", p->n_items, p->len);
+	int n =
+	    snprintf(out, len,
+	             "payload path=%s content-type=%s content-encoding=%s items=%u "
+	             "length=%zu\n",
+	             p->path, p->content_type,
+	             p->content_encoding ? p->content_encoding : "identity", p->n_items, p->len);
 
 	return n > 0 && (size_t)n < len ? n : -ENAMETOOLONG;
 }
@@ -222,7 +224,7 @@ sync_dir(const char *dir)
 
 int
 tally_spool_write(struct tally_spool *sp, const char *endpoint,
-		  const struct tally_fwd_payload *list)
+                  const struct tally_fwd_payload *list)
 {
 	struct tally_spool_file f = { .seq = sp->next_seq };
 	char tmp[4096], path[4096];
@@ -323,7 +325,7 @@ parse_record(const unsigned char *buf, size_t len, size_t *used)
 	if (*end || blen > len - hlen || len - hlen - blen < 1 || buf[hlen + blen] != '\n')
 		return NULL;
 	p = tally_fwd_payload_new(path, ctype, strcmp(cenc, "identity") ? cenc : NULL,
-				  tally_xmalloc(blen ? blen : 1), blen);
+	                          tally_xmalloc(blen ? blen : 1), blen);
 	memcpy(p->body, buf + hlen, blen);
 	p->n_items = (unsigned)strtoul(items, NULL, 10);
 	*used = hlen + blen + 1;

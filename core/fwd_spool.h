@@ -27,7 +27,7 @@ struct tally_spool_file {
 	uint64_t seq;
 	char endpoint[32];
 	unsigned count; /* payloads inside */
-	size_t bytes;	/* file size */
+	size_t bytes;   /* file size */
 };
 
 struct tally_spool {
@@ -47,8 +47,7 @@ struct tally_spool {
  * max_bytes, and indexes the files already there. dir is copied. Returns a new spool the
  * caller frees with tally_spool_free(), or NULL with a message in err.
  */
-struct tally_spool *tally_spool_open(const char *dir, size_t max_bytes, char *err,
-				     size_t err_len);
+struct tally_spool *tally_spool_open(const char *dir, size_t max_bytes, char *err, size_t err_len);
 /* Frees the index; the files stay on disk. Accepts NULL. */
 void tally_spool_free(struct tally_spool *sp);
 
@@ -58,7 +57,7 @@ void tally_spool_free(struct tally_spool *sp);
  * larger than the bound (nothing is written or removed); -errno on I/O errors.
  */
 int tally_spool_write(struct tally_spool *sp, const char *endpoint,
-		      const struct tally_fwd_payload *list);
+                      const struct tally_fwd_payload *list);
 
 /* True when endpoint has at least one file waiting. */
 bool tally_spool_has(const struct tally_spool *sp, const char *endpoint);

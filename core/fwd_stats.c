@@ -27,12 +27,13 @@ cmp_str(const void *a, const void *b)
 
 static void
 tagset_init(struct tagset *t, const char *const *tags, size_t n_tags, const char *out,
-	    const char *ep)
+            const char *ep)
 {
 	t->v = tally_xcalloc(n_tags + 3, sizeof(*t->v));
 	snprintf(t->ep, sizeof(t->ep), "endpoint:%s", ep);
 	snprintf(t->out, sizeof(t->out), "output:%s", out);
-	memcpy(t->v, tags, n_tags * sizeof(*tags));
+	if (n_tags)
+		memcpy(t->v, tags, n_tags * sizeof(*tags));
 	t->base = n_tags;
 }
 
@@ -59,13 +60,14 @@ tagset_with(struct tagset *t, const char *reason)
 static void
 tagset_reset(struct tagset *t, const char *const *tags, size_t n_tags)
 {
-	memcpy(t->v, tags, n_tags * sizeof(*tags));
+	if (n_tags)
+		memcpy(t->v, tags, n_tags * sizeof(*tags));
 }
 
 static void
 emit_endpoint(const struct tally_fwd *f, struct tally_fwd_endpoint *ep, struct tally_batch *b,
-	      int64_t ts, uint32_t interval_s, const char *host, const char *const *tags,
-	      size_t n_tags)
+              int64_t ts, uint32_t interval_s, const char *host, const char *const *tags,
+              size_t n_tags)
 {
 	const struct tally_fwd_counters *now = &ep->total, *prev = &ep->reported;
 	static const struct {
@@ -85,23 +87,21 @@ emit_endpoint(const struct tally_fwd *f, struct tally_fwd_endpoint *ep, struct t
 		uint64_t z = *(const uint64_t *)((const char *)prev + counts[i].off);
 
 		tally_batch_add_series(b, counts[i].name, host, t.v, t.n, TALLY_SERIES_COUNT, ts,
-				       (double)(a - z), interval_s);
+		                       (double)(a - z), interval_s);
 	}
-	tally_batch_add_series(b, "tally.forwarder.queue_bytes", host, t.v, t.n,
-			       TALLY_SERIES_GAUGE, ts, (double)(ep->q.bytes + ep->q.held),
-			       interval_s);
-	tally_batch_add_series(b, "tally.forwarder.spool_bytes", host, t.v, t.n,
-			       TALLY_SERIES_GAUGE, ts,
-			       f->spool ? (double)tally_spool_bytes(f->spool, ep->name) : 0,
-			       interval_s);
+	tally_batch_add_series(b, "tally.forwarder.queue_bytes", host, t.v, t.n, TALLY_SERIES_GAUGE,
+	                       ts, (double)(ep->q.bytes + ep->q.held), interval_s);
+	tally_batch_add_series(b, "tally.forwarder.spool_bytes", host, t.v, t.n, TALLY_SERIES_GAUGE,
+	                       ts, f->spool ? (double)tally_spool_bytes(f->spool, ep->name) : 0,
+	                       interval_s);
 	for (int r = 0; r < TALLY_DROP__COUNT; r++) {
 		if (!now->dropped[r])
 			continue;
 		tagset_reset(&t, tags, n_tags);
 		tagset_with(&t, tally_fwd_drop_reason_name(r));
 		tally_batch_add_series(b, "tally.forwarder.dropped", host, t.v, t.n,
-				       TALLY_SERIES_COUNT, ts,
-				       (double)(now->dropped[r] - prev->dropped[r]), interval_s);
+		                       TALLY_SERIES_COUNT, ts,
+		                       (double)(now->dropped[r] - prev->dropped[r]), interval_s);
 	}
 	free(t.v);
 	ep->reported = ep->total;
@@ -109,7 +109,7 @@ emit_endpoint(const struct tally_fwd *f, struct tally_fwd_endpoint *ep, struct t
 
 void
 tally_fwd_stats(struct tally_fwd *f, struct tally_batch *b, int64_t ts, uint32_t interval_s,
-		const char *host, const char *const *tags, size_t n_tags)
+                const char *host, const char *const *tags, size_t n_tags)
 {
 	for (size_t i = 0; i < f->n_eps; i++)
 		emit_endpoint(f, &f->eps[i], b, ts, interval_s, host, tags, n_tags);
@@ -122,25 +122,26 @@ endpoint_status(const struct tally_fwd *f, const struct tally_fwd_endpoint *ep)
 
 	json_object_object_add(o, "endpoint", json_object_new_string(ep->name));
 	json_object_object_add(o, "state",
-			       json_object_new_string(tally_fwd_breaker_state_name(ep->br.state)));
+	                       json_object_new_string(tally_fwd_breaker_state_name(ep->br.state)));
 	json_object_object_add(o, "errors", json_object_new_int(ep->br.n_errors));
 	json_object_object_add(o, "last_status", json_object_new_int64(ep->last_status));
 	json_object_object_add(o, "in_flight", json_object_new_boolean(ep->req != NULL));
 	json_object_object_add(o, "queue_payloads", json_object_new_int64((int64_t)ep->q.count));
 	json_object_object_add(o, "queue_bytes",
-			       json_object_new_int64((int64_t)(ep->q.bytes + ep->q.held)));
+	                       json_object_new_int64((int64_t)(ep->q.bytes + ep->q.held)));
 	json_object_object_add(
-		o, "spool_bytes",
-		json_object_new_int64(f->spool ? (int64_t)tally_spool_bytes(f->spool, ep->name) : 0));
+	    o, "spool_bytes",
+	    json_object_new_int64(f->spool ? (int64_t)tally_spool_bytes(f->spool, ep->name) : 0));
 	json_object_object_add(o, "sent", json_object_new_int64((int64_t)ep->total.sent));
 	json_object_object_add(o, "sent_bytes",
-			       json_object_new_int64((int64_t)ep->total.sent_bytes));
+	                       json_object_new_int64((int64_t)ep->total.sent_bytes));
 	json_object_object_add(o, "retried", json_object_new_int64((int64_t)ep->total.retried));
 	json_object_object_add(o, "spooled", json_object_new_int64((int64_t)ep->total.spooled));
 	for (int r = 0; r < TALLY_DROP__COUNT; r++) {
 		if (ep->total.dropped[r])
-			json_object_object_add(dropped, tally_fwd_drop_reason_name(r),
-					       json_object_new_int64((int64_t)ep->total.dropped[r]));
+			json_object_object_add(
+			    dropped, tally_fwd_drop_reason_name(r),
+			    json_object_new_int64((int64_t)ep->total.dropped[r]));
 	}
 	json_object_object_add(o, "dropped", dropped);
 	return o;

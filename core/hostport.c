@@ -35,7 +35,7 @@ copy_host(const char *s, size_t len, const char *def_host, char *host, size_t ho
 
 int
 tally_hostport_split(const char *s, const char *def_host, int default_port, char *host,
-		     size_t host_len, int *port)
+                     size_t host_len, int *port)
 {
 	const char *h = s, *colon;
 	size_t hlen;

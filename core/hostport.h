@@ -17,6 +17,6 @@
  * longer than host_len - 1.
  */
 int tally_hostport_split(const char *s, const char *def_host, int default_port, char *host,
-			 size_t host_len, int *port);
+                         size_t host_len, int *port);
 
 #endif

@@ -81,7 +81,8 @@ collect_tags(const struct tally_series *s, struct kv *out)
 	}
 	qsort(out, n, sizeof(*out), cmp_kv);
 	for (size_t i = 0; i < n; i++) {
-		if (w == 0 || out[w - 1].kl != out[i].kl || memcmp(out[w - 1].k, out[i].k, out[i].kl))
+		if (w == 0 || out[w - 1].kl != out[i].kl ||
+		    memcmp(out[w - 1].k, out[i].k, out[i].kl))
 			out[w++] = out[i];
 	}
 	return w;
@@ -91,7 +92,7 @@ static const int64_t precision_mult[] = { 1, 1000, 1000000, 1000000000 };
 
 size_t
 tally_influx_line(const struct tally_series *s, enum tally_influx_precision prec, char **buf,
-		  size_t *len, size_t *cap)
+                  size_t *len, size_t *cap)
 {
 	struct kv stack_tags[16], *tags = stack_tags;
 	size_t start = *len, n;
@@ -125,12 +126,12 @@ tally_influx_line(const struct tally_series *s, enum tally_influx_precision prec
 
 static void
 close_payload(char **buf, size_t *len, size_t *cap, unsigned *lines,
-	      struct tally_fwd_payload ***tail)
+              struct tally_fwd_payload ***tail)
 {
 	if (!*len)
 		return;
-	**tail = tally_fwd_payload_new("", "text/plain; charset=utf-8", NULL,
-				       (unsigned char *)*buf, *len);
+	**tail = tally_fwd_payload_new("", "text/plain; charset=utf-8", NULL, (unsigned char *)*buf,
+	                               *len);
 	(**tail)->n_items = *lines;
 	*tail = &(**tail)->next;
 	*buf = NULL;
@@ -139,8 +140,8 @@ close_payload(char **buf, size_t *len, size_t *cap, unsigned *lines,
 }
 
 void
-tally_influx_build(const struct tally_batch *b, enum tally_influx_precision prec,
-		   size_t max_body, struct tally_influx_result *res)
+tally_influx_build(const struct tally_batch *b, enum tally_influx_precision prec, size_t max_body,
+                   struct tally_influx_result *res)
 {
 	struct tally_fwd_payload **tail = &res->payloads;
 	char *buf = NULL, *line = NULL;

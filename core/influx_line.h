@@ -36,8 +36,8 @@ enum tally_influx_precision {
 
 struct tally_influx_result {
 	struct tally_fwd_payload *payloads; /* ->next chain; caller owns */
-	uint64_t too_big;		    /* lines longer than max_body on their own */
-	uint64_t invalid;		    /* non-finite values */
+	uint64_t too_big;                   /* lines longer than max_body on their own */
+	uint64_t invalid;                   /* non-finite values */
 };
 
 /*
@@ -45,15 +45,15 @@ struct tally_influx_result {
  * series (borrowed) into *res, which it zeroes first.
  */
 void tally_influx_build(const struct tally_batch *b, enum tally_influx_precision prec,
-			size_t max_body, struct tally_influx_result *res);
+                        size_t max_body, struct tally_influx_result *res);
 
 /*
  * Appends one series' line (with its '\n') to the growing buffer *buf (*len used, *cap
  * allocated; realloc'd as needed, caller frees). Returns the line's length, or 0 when the
  * value is not finite (nothing is written).
  */
-size_t tally_influx_line(const struct tally_series *s, enum tally_influx_precision prec,
-			 char **buf, size_t *len, size_t *cap);
+size_t tally_influx_line(const struct tally_series *s, enum tally_influx_precision prec, char **buf,
+                         size_t *len, size_t *cap);
 
 /*
  * Parses the precision parameter of url ("s", "ms", "u"/"us", "n"/"ns"); *has is set to

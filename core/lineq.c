@@ -116,7 +116,7 @@ tally_lineq_append(struct tally_lineq *q, const char *line, size_t len)
 {
 	struct tally_lineq_block *b;
 
-	if (len == 0 || line[len - 1] != '\n')
+	if (len == 0 || line[len - 1] != '\n' || memchr(line, '\n', len - 1))
 		return -EINVAL;
 	while (q->bytes + len > q->max_bytes) {
 		if (!drop_oldest(q)) {

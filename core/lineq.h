@@ -24,10 +24,10 @@ struct tally_lineq_block;
 struct tally_lineq {
 	struct tally_lineq_block *head, *tail;
 	size_t max_bytes;
-	size_t bytes;	       /* queued, including in flight */
-	size_t lines;	       /* queued, including in flight */
-	size_t acked_partial;  /* bytes of the head line already written */
-	uint64_t sent_lines;   /* totals since creation: lines completely written */
+	size_t bytes;         /* queued, including in flight */
+	size_t lines;         /* queued, including in flight */
+	size_t acked_partial; /* bytes of the head line already written */
+	uint64_t sent_lines;  /* totals since creation: lines completely written */
 	uint64_t sent_bytes;
 	uint64_t dropped_lines; /* oldest-first drops because the bound was reached */
 	uint64_t dropped_bytes;
@@ -39,9 +39,10 @@ struct tally_lineq *tally_lineq_new(size_t max_bytes);
 void tally_lineq_free(struct tally_lineq *q);
 
 /*
- * Copies one line of len bytes (its last byte must be '\n') into the queue, dropping the
- * oldest lines not in flight while it would not fit. Returns 0, or -ENOBUFS when the line
- * itself was dropped (counted), -EINVAL when it is empty or not '\n'-terminated.
+ * Copies one line of len bytes (its last byte, and only that one, must be '\n') into the
+ * queue, dropping the oldest lines not in flight while it would not fit. Borrows line.
+ * Returns 0, or -ENOBUFS when the line itself was dropped (counted), -EINVAL when it is not
+ * exactly one '\n'-terminated line.
  */
 int tally_lineq_append(struct tally_lineq *q, const char *line, size_t len);
 

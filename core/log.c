@@ -66,6 +66,9 @@ tally_log_close(void)
 		close(old);
 }
 
+static void log_vwrite(enum tally_log_level level, const char *subsys, const char *suffix,
+		       const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+
 static void
 log_vwrite(enum tally_log_level level, const char *subsys, const char *suffix, const char *fmt,
 	   va_list ap)

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "agent.h"
+#include "check_cmd.h"
+#include "checks.h"
 #include "config.h"
 #include "log.h"
 #include "status.h"
@@ -23,6 +25,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: tally run [-c FILE]\n"
+		   "       tally check NAME [-c FILE] [--json] [--rate]\n"
 		   "       tally configcheck [-c FILE]\n"
 		   "       tally status [-c FILE] [--json]\n"
 		   "       tally version\n");
@@ -99,12 +102,20 @@ static int
 cmd_configcheck(const struct cli *cli)
 {
 	struct tally_config *cfg = load_config(cli->config_path);
+	int rc;
 
 	if (!cfg)
 		return 1;
 	tally_config_print(cfg, stdout);
+	rc = tally_checks_configcheck(cfg, stdout, stderr) ? 1 : 0;
 	tally_config_free(cfg);
-	return 0;
+	return rc;
+}
+
+static int
+cmd_check(const struct cli *cli)
+{
+	return tally_check_command(cli->config_path, cli->check_name, cli->json, cli->rate);
 }
 
 static int
@@ -143,6 +154,7 @@ main(int argc, char **argv)
 	} commands[] = {
 		{ "run", cmd_run },
 		{ "configcheck", cmd_configcheck },
+		{ "check", cmd_check },
 		{ "status", cmd_status },
 		{ "version", cmd_version },
 	};

@@ -2,13 +2,14 @@
  * out_graphite: the Graphite output ({type: graphite, address: host:port}) — each flush's
  * series as Graphite 1.1 tagged plaintext lines (graphite_fmt.h) over one TCP connection.
  *
- * Everything runs on the main event loop and nothing waits: the connection is a libevent
- * bufferevent (non-blocking DNS and connect, connect and write timeouts of forwarder_timeout,
- * at most 10 s for the connect); when it fails or drops, reconnects back off exponentially
- * with jitter from 1 s to 60 s. Lines wait in a byte-bounded queue (lineq.h,
- * forwarder_retry_queue_max_size) that drops the oldest lines first when full. At shutdown
- * drain() keeps sending until the deadline. Health goes out as tally.forwarder.* series tagged
- * output:graphite. Main thread only.
+ * Everything runs on the main event loop and nothing waits: the transport (linestream.h) is a
+ * non-blocking connection with timeouts of forwarder_timeout (at most 10 s to connect) that
+ * reconnects with exponential backoff and jitter, 1 s to 60 s, while lines wait in a queue
+ * bounded by forwarder_retry_queue_max_size that drops the oldest lines first when full. At
+ * shutdown drain() keeps sending until the deadline. Health goes out as tally.forwarder.*
+ * series tagged output:graphite: sent (lines), sent_bytes, retried (reconnect attempts),
+ * dropped (reason:queue_full, reason:invalid for NaN/Inf values), queue_bytes, connected.
+ * Main thread only.
  */
 #ifndef TALLY_CORE_OUT_GRAPHITE_H
 #define TALLY_CORE_OUT_GRAPHITE_H
@@ -25,7 +26,7 @@ struct tally_output_conf;
  * Returns the output (free it through its ops->free), or NULL with a message in err.
  */
 struct tally_output *tally_out_graphite_new(const struct tally_output_conf *oc,
-					    const struct tally_config *cfg,
-					    struct event_base *base, char *err, size_t err_len);
+                                            const struct tally_config *cfg, struct event_base *base,
+                                            char *err, size_t err_len);
 
 #endif

@@ -1,12 +1,13 @@
 #include "out_http.h"
 
+#include "config.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "batch.h"
-#include "config.h"
 #include "dd_payload.h"
 #include "forwarder.h"
 #include "fwd_queue.h"
@@ -15,11 +16,11 @@
 #include "output.h"
 #include "xmem.h"
 
-#define DEFAULT_DD_URL		"https://api.datadoghq.com"
-#define DEFAULT_QUEUE_BYTES	(15u * 1024 * 1024)
-#define DEFAULT_STORAGE_BYTES	(100u * 1024 * 1024)
-#define DEFAULT_TIMEOUT_MS	20000
-#define ID_MAX			96
+#define DEFAULT_DD_URL        "https://api.datadoghq.com"
+#define DEFAULT_QUEUE_BYTES   (15u * 1024 * 1024)
+#define DEFAULT_STORAGE_BYTES (100u * 1024 * 1024)
+#define DEFAULT_TIMEOUT_MS    20000
+#define ID_MAX                96
 
 struct out_http {
 	struct tally_output out; /* first: the agent sees this */
@@ -42,12 +43,12 @@ http_drain(struct tally_output *out, struct event_base *base, int64_t deadline_m
 
 static void
 http_stats(struct tally_output *out, struct tally_batch *b, int64_t ts, uint32_t interval_s,
-	   const char *host)
+           const char *host)
 {
 	struct out_http *o = from_output(out);
 
 	tally_fwd_stats(o->fwd, b, ts, interval_s, host, (const char *const *)o->cfg->tags,
-			o->cfg->n_tags);
+	                o->cfg->n_tags);
 }
 
 static struct json_object *
@@ -126,14 +127,14 @@ fwd_opts(const struct tally_config *cfg, const char *id, const char *base_url)
 		.id = id,
 		.base_url = base_url,
 		.queue_max_bytes = cfg->forwarder_retry_queue_max_size
-					   ? cfg->forwarder_retry_queue_max_size
-					   : DEFAULT_QUEUE_BYTES,
+		                       ? cfg->forwarder_retry_queue_max_size
+		                       : DEFAULT_QUEUE_BYTES,
 		.storage_path = cfg->forwarder_storage_path,
 		.storage_max_bytes = cfg->forwarder_storage_max_size
-					     ? cfg->forwarder_storage_max_size
-					     : DEFAULT_STORAGE_BYTES,
+		                         ? cfg->forwarder_storage_max_size
+		                         : DEFAULT_STORAGE_BYTES,
 		.timeout_ms = cfg->forwarder_timeout > 0 ? (long)(cfg->forwarder_timeout * 1000)
-							 : DEFAULT_TIMEOUT_MS,
+		                                         : DEFAULT_TIMEOUT_MS,
 	};
 }
 
@@ -155,7 +156,7 @@ has_ctl(const char *s)
 
 struct tally_output *
 tally_out_datadog_new(const struct tally_config *cfg, struct event_base *base, char *err,
-		      size_t err_len)
+                      size_t err_len)
 {
 	const char *url = cfg->dd_url && *cfg->dd_url ? cfg->dd_url : DEFAULT_DD_URL;
 	struct out_http *o = NULL;
@@ -168,7 +169,8 @@ tally_out_datadog_new(const struct tally_config *cfg, struct event_base *base, c
 		return NULL;
 	}
 	if (!is_http_url(url)) {
-		snprintf(err, err_len, "datadog output: dd_url must start with http:// or https://");
+		snprintf(err, err_len,
+		         "datadog output: dd_url must start with http:// or https://");
 		return NULL;
 	}
 	key_len = strlen(cfg->api_key);
@@ -206,8 +208,8 @@ sanitize_into(char *out, size_t *w, size_t max, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n && *w + 1 < max; i++) {
 		char c = s[i];
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			  c == '.' || c == '-';
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		          (c >= '0' && c <= '9') || c == '.' || c == '-';
 
 		out[(*w)++] = ok ? c : '_';
 	}
@@ -222,7 +224,8 @@ static void
 influx_id(const char *url, char *out, size_t max)
 {
 	const char *rest = strstr(url, "://") ? strstr(url, "://") + 3 : url;
-	const char *slash = rest + strcspn(rest, "/?"), *at = memchr(rest, '@', (size_t)(slash - rest));
+	const char *slash = rest + strcspn(rest, "/?"),
+	           *at = memchr(rest, '@', (size_t)(slash - rest));
 	const char *q = strchr(rest, '?'), *db = q ? strstr(q, "db=") : NULL;
 	size_t w = 0;
 
@@ -239,7 +242,7 @@ influx_id(const char *url, char *out, size_t max)
 
 struct tally_output *
 tally_out_influxdb_new(const struct tally_output_conf *oc, const struct tally_config *cfg,
-		       struct event_base *base, char *err, size_t err_len)
+                       struct event_base *base, char *err, size_t err_len)
 {
 	static const char *const endpoints[] = { "write" };
 	struct out_http *o;
@@ -249,7 +252,8 @@ tally_out_influxdb_new(const struct tally_output_conf *oc, const struct tally_co
 	size_t len;
 
 	if (!oc->url || !is_http_url(oc->url) || has_ctl(oc->url)) {
-		snprintf(err, err_len, "influxdb output: url must be http(s)://host:port/write?db=...");
+		snprintf(err, err_len,
+		         "influxdb output: url must be http(s)://host:port/write?db=...");
 		return NULL;
 	}
 	o = tally_xcalloc(1, sizeof(*o));
@@ -259,7 +263,7 @@ tally_out_influxdb_new(const struct tally_output_conf *oc, const struct tally_co
 	len = strlen(oc->url) + sizeof("&precision=s");
 	url = tally_xmalloc(len);
 	snprintf(url, len, "%s%s", oc->url,
-		 has_prec ? "" : (strchr(oc->url, '?') ? "&precision=s" : "?precision=s"));
+	         has_prec ? "" : (strchr(oc->url, '?') ? "&precision=s" : "?precision=s"));
 	influx_id(oc->url, id, sizeof(id));
 	o->out.name = tally_xstrdup(id);
 	fo = fwd_opts(cfg, id, url);

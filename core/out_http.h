@@ -21,15 +21,15 @@ struct tally_output_conf;
  * Returns the Datadog output, or NULL with a message in err (no api_key, bad dd_url).
  * cfg and base are borrowed and must outlive the output; free it through its ops.
  */
-struct tally_output *tally_out_datadog_new(const struct tally_config *cfg,
-					   struct event_base *base, char *err, size_t err_len);
+struct tally_output *tally_out_datadog_new(const struct tally_config *cfg, struct event_base *base,
+                                           char *err, size_t err_len);
 
 /*
  * Returns an InfluxDB output for oc (oc->url required, borrowed for the call only), or NULL
  * with a message in err. cfg and base are borrowed and must outlive the output.
  */
 struct tally_output *tally_out_influxdb_new(const struct tally_output_conf *oc,
-					    const struct tally_config *cfg,
-					    struct event_base *base, char *err, size_t err_len);
+                                            const struct tally_config *cfg, struct event_base *base,
+                                            char *err, size_t err_len);
 
 #endif

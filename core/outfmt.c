@@ -51,8 +51,8 @@ cmp_str(const void *a, const void *b)
 }
 
 void
-tally_out_emit_series(const struct tally_out_emit *e, const char *name,
-		      enum tally_series_kind kind, double value, const char *extra_tag)
+tally_out_emit_series(const struct tally_out_emit *e, const char *name, enum tally_series_kind kind,
+                      double value, const char *extra_tag)
 {
 	const char *tags[EMIT_MAX_TAGS + 1];
 	size_t n = 0, u = 0;

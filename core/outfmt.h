@@ -53,6 +53,6 @@ struct tally_out_emit {
  * sorted and unique as a batch requires; everything is copied. Main thread.
  */
 void tally_out_emit_series(const struct tally_out_emit *e, const char *name,
-			   enum tally_series_kind kind, double value, const char *extra_tag);
+                           enum tally_series_kind kind, double value, const char *extra_tag);
 
 #endif

@@ -7,11 +7,16 @@ BUILD_PKGS="build-essential autoconf autoconf-archive automake libtool pkg-confi
   libevent-dev libyaml-dev libcurl4-openssl-dev libjson-c-dev zlib1g-dev
   libxxhash-dev"
 TEST_PKGS="libcmocka-dev clang libclang-rt-14-dev curl python3 victoria-metrics
-  iproute2 procps"
+  iproute2 procps nodejs python3-statsd"
 
 want="$BUILD_PKGS"
 if [ "${1:-}" = "--test" ]; then
 	want="$BUILD_PKGS $TEST_PKGS"
+fi
+
+# npm: this image's nodejs already ships it; a stock Debian nodejs needs the npm package.
+if [ "${1:-}" = "--test" ] && ! command -v npm >/dev/null 2>&1; then
+	want="$want npm"
 fi
 
 missing=""

@@ -2,3 +2,8 @@
 INTEGRATION_TESTS += tests/integration/test_dogstatsd.py tests/integration/test_bad_input.py \
 	tests/integration/test_unix_socket.py tests/integration/test_lifecycle.py
 EXTRA_DIST += tests/integration/tallytest.py $(INTEGRATION_TESTS)
+INTEGRATION_TESTS += tests/integration/test_clients.py
+INTEGRATION_TESTS += tests/integration/test_fwd_datadog.py tests/integration/test_fwd_influxdb.py \
+	tests/integration/test_fwd_statuses.py tests/integration/test_fwd_outage.py
+INTEGRATION_TESTS += tests/integration/test_out_graphite.py
+INTEGRATION_TESTS += tests/integration/test_out_prometheus.py

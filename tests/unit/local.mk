@@ -25,7 +25,8 @@ tests_unit_test_hist_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_hist_LDADD = $(UNIT_LIBS)
 
 UNIT_TESTS += tests/unit/test_ytree
-tests_unit_test_ytree_SOURCES = tests/unit/test_ytree.c core/ytree.c core/ytree.h core/xmem.c
+tests_unit_test_ytree_SOURCES = tests/unit/test_ytree.c core/ytree.c core/ytree.h core/ytree_get.c \
+	core/ytree_internal.h core/xmem.c
 tests_unit_test_ytree_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_ytree_LDADD = $(UNIT_LIBS)
 
@@ -33,3 +34,74 @@ UNIT_TESTS += tests/unit/test_config
 tests_unit_test_config_SOURCES = tests/unit/test_config.c $(CORE_CONFIG_SRC) core/log.c core/xmem.c
 tests_unit_test_config_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_config_LDADD = $(UNIT_LIBS)
+
+# issue 3: forwarder, Datadog payloads, InfluxDB line protocol
+UNIT_TESTS += tests/unit/test_fwd_policy tests/unit/test_fwd_queue tests/unit/test_fwd_spool \
+	tests/unit/test_dd_payload tests/unit/test_influx_line tests/unit/test_forwarder
+tests_unit_test_fwd_policy_SOURCES = tests/unit/test_fwd_policy.c core/fwd_policy.c \
+	core/fwd_policy.h
+tests_unit_test_fwd_policy_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_fwd_policy_LDADD = $(UNIT_LIBS)
+tests_unit_test_fwd_queue_SOURCES = tests/unit/test_fwd_queue.c core/fwd_queue.c \
+	core/fwd_queue.h core/xmem.c
+tests_unit_test_fwd_queue_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_fwd_queue_LDADD = $(UNIT_LIBS)
+tests_unit_test_fwd_spool_SOURCES = tests/unit/test_fwd_spool.c core/fwd_spool.c \
+	core/fwd_spool.h core/fwd_queue.c core/xmem.c core/log.c
+tests_unit_test_fwd_spool_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_fwd_spool_LDADD = $(UNIT_LIBS)
+tests_unit_test_dd_payload_SOURCES = tests/unit/test_dd_payload.c core/dd_payload.c \
+	core/dd_payload.h core/fwd_queue.c core/batch.c core/xmem.c
+tests_unit_test_dd_payload_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_dd_payload_LDADD = $(UNIT_LIBS)
+tests_unit_test_influx_line_SOURCES = tests/unit/test_influx_line.c core/influx_line.c \
+	core/influx_line.h core/fwd_queue.c core/batch.c core/xmem.c
+tests_unit_test_influx_line_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_influx_line_LDADD = $(UNIT_LIBS)
+tests_unit_test_forwarder_SOURCES = tests/unit/test_forwarder.c core/forwarder.c \
+	core/fwd_setup.c core/fwd_stats.c core/fwd_http.c core/fwd_policy.c core/fwd_queue.c \
+	core/fwd_spool.c core/batch.c core/xmem.c core/log.c
+tests_unit_test_forwarder_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_forwarder_LDADD = $(UNIT_LIBS)
+
+# issue 3: graphite and prometheus outputs
+UNIT_TESTS += tests/unit/test_lineq
+tests_unit_test_lineq_SOURCES = tests/unit/test_lineq.c core/lineq.c core/lineq.h core/xmem.c
+tests_unit_test_lineq_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_lineq_LDADD = $(UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_hostport
+tests_unit_test_hostport_SOURCES = tests/unit/test_hostport.c core/hostport.c core/hostport.h
+tests_unit_test_hostport_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_hostport_LDADD = $(UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_outfmt
+tests_unit_test_outfmt_SOURCES = tests/unit/test_outfmt.c core/outfmt.c core/outfmt.h \
+	core/batch.c core/xmem.c
+tests_unit_test_outfmt_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_outfmt_LDADD = $(UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_graphite_fmt
+tests_unit_test_graphite_fmt_SOURCES = tests/unit/test_graphite_fmt.c core/graphite_fmt.c \
+	core/graphite_fmt.h core/outfmt.c core/batch.c core/xmem.c
+tests_unit_test_graphite_fmt_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_graphite_fmt_LDADD = $(UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_out_graphite
+tests_unit_test_out_graphite_SOURCES = tests/unit/test_out_graphite.c core/out_graphite.c \
+	core/out_graphite.h core/graphite_fmt.c core/linestream.c core/lineq.c core/outfmt.c \
+	core/hostport.c core/batch.c core/log.c core/xmem.c
+tests_unit_test_out_graphite_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_out_graphite_LDADD = $(UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_prom_fmt
+tests_unit_test_prom_fmt_SOURCES = tests/unit/test_prom_fmt.c core/prom_fmt.c core/prom_fmt.h \
+	core/outfmt.c core/batch.c core/xmem.c
+tests_unit_test_prom_fmt_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_prom_fmt_LDADD = $(UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_prom_store
+tests_unit_test_prom_store_SOURCES = tests/unit/test_prom_store.c core/prom_store.c \
+	core/prom_store.h core/prom_fmt.c core/outfmt.c core/batch.c core/xmem.c
+tests_unit_test_prom_store_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_prom_store_LDADD = $(UNIT_LIBS)
