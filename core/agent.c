@@ -43,7 +43,8 @@ on_batch(struct tally_batch *b, void *arg)
 	struct agent *a = arg;
 	int64_t ts = b->flush_ts - (int64_t)a->cfg->flush_interval;
 
-	for (size_t i = 0; i < a->n_outputs; i++) {
+	/* Health series once per flush: with the last chunk of a chunked flush. */
+	for (size_t i = 0; i < a->n_outputs && !b->partial; i++) {
 		if (a->outputs[i]->ops->stats)
 			a->outputs[i]->ops->stats(a->outputs[i], b, ts, a->cfg->flush_interval,
 						  a->cfg->hostname);

@@ -19,6 +19,9 @@
 struct flush_state {
 	struct tally_agg_emitter e;
 	int64_t bucket_start_s, now_s;
+	size_t chunk_series;
+	tally_agg_chunk_fn chunk_fn;
+	void *chunk_arg;
 };
 
 static const uint8_t kind_of_type[TALLY_MT__COUNT] = {
@@ -180,11 +183,28 @@ pending_add(struct tally_agg *agg, const struct tally_sample *s)
 	return TALLY_AGG_OK;
 }
 
+/* The sample's context, created if new; NULL when the context limit forbids a new one. */
+static struct tally_ctx *
+find_or_create(struct tally_agg *agg, const struct tally_sample *s)
+{
+	struct tally_ctx *ctx;
+	struct tally_ctx_key k;
+
+	tally_ctx_table_key(agg->table, s, &k);
+	ctx = tally_ctx_table_find(agg->table, &k);
+	if (!ctx) {
+		if (tally_ctx_table_count(agg->table) >= agg->opts.context_limit)
+			return NULL;
+		ctx = tally_ctx_table_create(agg->table, s, &k, true);
+		ctx->kind = kind_of_type[s->type];
+	}
+	return ctx;
+}
+
 enum tally_agg_result
 tally_agg_add(struct tally_agg *agg, const struct tally_sample *s, int64_t now_s)
 {
 	struct tally_ctx *ctx;
-	struct tally_ctx_key k;
 
 	if (s->type >= TALLY_MT__COUNT) {
 		agg->stats.dropped_type_conflict++;
@@ -194,16 +214,12 @@ tally_agg_add(struct tally_agg *agg, const struct tally_sample *s, int64_t now_s
 		return TALLY_AGG_OK; /* nothing to add, and no context for it */
 	if (s->timestamp > 0 && (s->type == TALLY_MT_COUNTER || s->type == TALLY_MT_GAUGE))
 		return pending_add(agg, s);
-	tally_ctx_table_key(agg->table, s, &k);
-	ctx = tally_ctx_table_find(agg->table, &k);
+	ctx = find_or_create(agg, s);
 	if (!ctx) {
-		if (tally_ctx_table_count(agg->table) >= agg->opts.context_limit) {
-			agg->stats.dropped_context_limit++;
-			return TALLY_AGG_DROP_CONTEXT_LIMIT;
-		}
-		ctx = tally_ctx_table_create(agg->table, s, &k, true);
-		ctx->kind = kind_of_type[s->type];
-	} else if (ctx->kind != kind_of_type[s->type]) {
+		agg->stats.dropped_context_limit++;
+		return TALLY_AGG_DROP_CONTEXT_LIMIT;
+	}
+	if (ctx->kind != kind_of_type[s->type]) {
 		agg->stats.dropped_type_conflict++;
 		return TALLY_AGG_DROP_TYPE_CONFLICT;
 	}
@@ -228,6 +244,8 @@ flush_visit(struct tally_ctx *ctx, void *arg)
 	bool counter = ctx->kind == TALLY_AGG_KIND_COUNTER;
 	int64_t idle_s = fs->now_s - (int64_t)ctx->last_seen_s;
 
+	if (fs->chunk_fn && fs->e.b->n_series >= fs->chunk_series)
+		fs->e.b = fs->chunk_fn(fs->e.b, fs->chunk_arg);
 	emitter_bind(&fs->e, ctx, fs->bucket_start_s);
 	if (ctx->flags & TALLY_AGG_CTX_DIRTY) {
 		tally_agg_kinds[ctx->kind].flush(&fs->e, ctx);
@@ -260,17 +278,29 @@ pending_flush(struct tally_agg *agg, struct tally_agg_emitter *e)
 }
 
 void
-tally_agg_flush(struct tally_agg *agg, int64_t bucket_start_s, int64_t now_s,
-		struct tally_batch *out)
+tally_agg_flush_chunked(struct tally_agg *agg, int64_t bucket_start_s, int64_t now_s,
+			struct tally_batch **out, size_t chunk_series, tally_agg_chunk_fn fn,
+			void *arg)
 {
 	struct flush_state fs = {
-		.e = { .agg = agg, .b = out },
+		.e = { .agg = agg, .b = *out },
 		.bucket_start_s = bucket_start_s,
 		.now_s = now_s,
+		.chunk_series = chunk_series ? chunk_series : 1,
+		.chunk_fn = fn,
+		.chunk_arg = arg,
 	};
 
 	agg->stats.contexts_expired += tally_ctx_table_sweep(agg->table, flush_visit, &fs);
 	pending_flush(agg, &fs.e);
+	*out = fs.e.b;
+}
+
+void
+tally_agg_flush(struct tally_agg *agg, int64_t bucket_start_s, int64_t now_s,
+		struct tally_batch *out)
+{
+	tally_agg_flush_chunked(agg, bucket_start_s, now_s, &out, 0, NULL, NULL);
 }
 
 void

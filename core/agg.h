@@ -102,6 +102,21 @@ enum tally_agg_result tally_agg_add(struct tally_agg *agg, const struct tally_sa
 void tally_agg_flush(struct tally_agg *agg, int64_t bucket_start_s, int64_t now_s,
 		     struct tally_batch *out);
 
+/*
+ * Hands over a full batch during tally_agg_flush_chunked() and returns the batch to continue
+ * filling (the aggregator's thread).
+ */
+typedef struct tally_batch *(*tally_agg_chunk_fn)(struct tally_batch *full, void *arg);
+
+/*
+ * Like tally_agg_flush(), but once *out holds chunk_series series it is passed to fn, so a flush
+ * of millions of contexts never builds one huge batch. A context's series stay in one batch.
+ * On return *out is the last (current) batch.
+ */
+void tally_agg_flush_chunked(struct tally_agg *agg, int64_t bucket_start_s, int64_t now_s,
+			     struct tally_batch **out, size_t chunk_series, tally_agg_chunk_fn fn,
+			     void *arg);
+
 void tally_agg_get_stats(const struct tally_agg *agg, struct tally_agg_stats *stats);
 
 #endif

@@ -10,6 +10,7 @@
 #define TALLY_CORE_BATCH_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -64,6 +65,8 @@ struct tally_arena_chunk;
 struct tally_batch {
 	_Atomic int refs;
 	int64_t flush_ts; /* when the flush that made it ran, Unix seconds */
+	/* More batches of the same flush follow (a big flush is handed over in chunks). */
+	bool partial;
 	struct tally_series *series;
 	size_t n_series, cap_series;
 	struct tally_service_check *checks;

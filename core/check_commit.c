@@ -6,8 +6,6 @@
 #include "agg.h"
 #include "batch.h"
 #include "check_sink.h"
-#include "checks.h"
-#include "receiver.h"
 #include "xmem.h"
 
 /* Slices for tags; a small stack array covers the common case. */
@@ -109,23 +107,4 @@ tally_check_commit_apply(struct tally_agg *agg, struct tally_batch *pending, int
 	for (size_t i = 0; i < run->n_events; i++)
 		add_event(pending, &run->events[i]);
 	tally_check_run_free(run);
-}
-
-void
-tally_check_commit(struct tally_receiver *rx, struct tally_check_run *run)
-{
-	tally_receiver_run_on(rx, tally_check_commit_apply, run);
-}
-
-static void
-commit_to_receiver(struct tally_check_run *run, void *arg)
-{
-	tally_check_commit(arg, run);
-}
-
-struct tally_checks *
-tally_checks_new(const struct tally_config *cfg, struct event_base *base,
-		 struct tally_receiver *rx, char *err, size_t err_len)
-{
-	return tally_checks_new_with(cfg, base, commit_to_receiver, rx, false, err, err_len);
 }

@@ -5,8 +5,8 @@
  * monotonic_count without a value yet adds nothing) and its service checks and events go into
  * the pending batch of the next flush.
  *
- * tally_check_commit() may be called from any thread: the work runs on the receiver thread
- * through tally_receiver_run_on(), the only way to touch the aggregator.
+ * tally_check_commit_apply() runs on the thread that owns the aggregator: the agent queues it
+ * with tally_receiver_run_on() (checks_rx.c), the only way to touch the aggregator.
  */
 #ifndef TALLY_CORE_CHECK_COMMIT_H
 #define TALLY_CORE_CHECK_COMMIT_H
@@ -16,7 +16,6 @@
 struct tally_agg;
 struct tally_batch;
 struct tally_check_run;
-struct tally_receiver;
 
 /*
  * Adds run to agg and pending (a tally_receiver_job_fn: the receiver thread, or whoever owns
@@ -24,8 +23,5 @@ struct tally_receiver;
  */
 void tally_check_commit_apply(struct tally_agg *agg, struct tally_batch *pending, int64_t now_s,
 			      void *run);
-
-/* Queues run for the receiver thread; takes ownership of run. Any thread. */
-void tally_check_commit(struct tally_receiver *rx, struct tally_check_run *run);
 
 #endif

@@ -91,6 +91,17 @@ tally_check_conf_bound_free(struct tally_check_bound *b)
 	b->n = b->cap = 0;
 }
 
+/* "WHAT: expected KIND, got ..." for a value without a range (the full range says nothing). */
+static int
+expected_any(const struct tally_ynode *n, const char *what, const char *kind, char *err,
+	     size_t err_len)
+{
+	char got[80];
+
+	tally_ynode_describe(n, got, sizeof(got));
+	return tally_ynode_error(n, err, err_len, "%s: expected %s, got %s", what, kind, got);
+}
+
 /* Parses node n as c's type into state; strings are copied into *bound. */
 static int
 bind_one(const struct tally_check_conf *c, const struct tally_ynode *n, const char *what,
@@ -120,6 +131,8 @@ bind_one(const struct tally_check_conf *c, const struct tally_ynode *n, const ch
 				       ranged ? (int64_t)c->max : INT64_MAX, &v, err, err_len);
 		if (rc == 0)
 			memcpy(field, &v, sizeof(v));
+		else if (!ranged)
+			rc = expected_any(n, what, "an integer", err, err_len);
 		return rc;
 	}
 	case TALLY_CONF_DOUBLE: {
@@ -129,6 +142,8 @@ bind_one(const struct tally_check_conf *c, const struct tally_ynode *n, const ch
 					ranged ? c->max : DBL_MAX, &v, err, err_len);
 		if (rc == 0)
 			memcpy(field, &v, sizeof(v));
+		else if (!ranged)
+			rc = expected_any(n, what, "a number", err, err_len);
 		return rc;
 	}
 	case TALLY_CONF_BOOL: {
@@ -276,6 +291,15 @@ check_unknown_keys(const struct tally_check_plugin *desc, const struct tally_yno
 	return errors;
 }
 
+int
+tally_check_conf_check_init(const struct tally_check_plugin *desc,
+			    const struct tally_ynode *init_config,
+			    tally_check_conf_report_fn report, void *arg)
+{
+	return check_unknown_keys(desc, init_config, "init_config", false, report, arg) ? -EINVAL
+											: 0;
+}
+
 /* The node giving c's value: the instance's, else init_config's; NULL when neither. */
 static const struct tally_ynode *
 pick_node(const struct tally_check_conf *c, const struct tally_ynode *init_config,
@@ -322,7 +346,6 @@ tally_check_conf_bind(const struct tally_check_plugin *desc,
 	int errors = 0;
 
 	errors += check_unknown_keys(desc, instance, where, true, report, arg);
-	errors += check_unknown_keys(desc, init_config, "init_config", false, report, arg);
 	for (size_t i = 0; desc->conf && desc->conf[i].key; i++) {
 		if (bind_key(desc, &desc->conf[i], init_config, instance, where, state, bound, msg,
 			     sizeof(msg)) < 0) {

@@ -42,7 +42,8 @@ int tally_check_conf_table_check(const struct tally_check_plugin *desc, char *er
 
 /*
  * Binds the values for desc's keys into state (state_size zeroed bytes), from instance (a
- * map), else init_config (a map or null), else the default. where names the instance in
+ * map), else init_config (a map or null), else the default; unknown keys of instance are
+ * errors (those of init_config are tally_check_conf_check_init()'s). where names the instance in
  * messages ("instances[0]"). Borrows the nodes; the strings and lists bound are recorded in
  * *bound, which the caller frees with tally_check_conf_bound_free() after destroy(). Every
  * error goes to report(arg, msg). Returns 0, or -EINVAL when there was at least one error
@@ -52,6 +53,14 @@ int tally_check_conf_bind(const struct tally_check_plugin *desc,
 			  const struct tally_ynode *init_config, const struct tally_ynode *instance,
 			  const char *where, void *state, struct tally_check_bound *bound,
 			  tally_check_conf_report_fn report, void *arg);
+
+/*
+ * Reports every key of init_config (a map or null) that is neither one of desc's keys nor
+ * one init_config may set. Returns 0 or -EINVAL.
+ */
+int tally_check_conf_check_init(const struct tally_check_plugin *desc,
+				const struct tally_ynode *init_config,
+				tally_check_conf_report_fn report, void *arg);
 
 /* Frees what a bind allocated and empties *b. */
 void tally_check_conf_bound_free(struct tally_check_bound *b);

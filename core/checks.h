@@ -4,7 +4,7 @@
  * commits their results to the receiver, reloads on SIGHUP and reports status.
  *
  * Also the validation behind `tally configcheck`. (tally_checks_new() itself lives in
- * check_commit.c, next to the receiver hand-off, so that tests of the rest need no receiver.)
+ * checks_rx.c, the receiver hand-off, so that tests of the rest need no receiver.)
  *
  * Everything here is main-thread (the event loop's thread) only.
  */

@@ -235,6 +235,7 @@ load_doc(const struct tally_ydoc *doc, const struct tally_check_plugin *desc,
 	 struct tally_confd_list *out, struct reporter *r)
 {
 	const struct tally_ynode *root = doc->root, *init_config, *instances;
+	bool init_ok;
 
 	if (root->kind != TALLY_YNODE_MAP) {
 		report_at(r, root, "expected a map with init_config: and instances:, got %s",
@@ -254,6 +255,7 @@ load_doc(const struct tally_ydoc *doc, const struct tally_check_plugin *desc,
 			  tally_ynode_kind_name(init_config->kind));
 		return;
 	}
+	init_ok = tally_check_conf_check_init(desc, init_config, forward_report, r) == 0;
 	instances = tally_ynode_map_get(root, "instances");
 	if (!instances && !tally_ynode_map_get(root, "logs"))
 		report_at(r, root, "missing instances:");
@@ -268,8 +270,11 @@ load_doc(const struct tally_ydoc *doc, const struct tally_check_plugin *desc,
 		struct tally_confd_instance *ci =
 			build_instance(desc, doc, init_config, instances->items[i], i, r);
 
-		if (ci)
+		/* A wrong init_config keeps every instance of the file from running. */
+		if (ci && init_ok)
 			tally_confd_list_add(out, ci);
+		else
+			tally_confd_instance_free(ci);
 	}
 }
 

@@ -3,13 +3,14 @@
  *
  *     name;host=h1;k1=v1;k2=v2 value timestamp\n
  *
- * Rules (README "Graphite"): the series' host comes first as host=<host> (omitted when empty);
- * each "k:v" tag becomes k=v, a tag without a value ("flag" or "flag:") becomes flag=true and
- * an empty key becomes "_"; when two tags share a key after sanitizing, the first is kept.
- * Bytes Graphite forbids or that would break the line — space and other control bytes, DEL,
- * ';', '~', '!', '^', '=' — become '_' in the name, tag keys and tag values. The value is the
- * series' own (a DogStatsD counter's per-second rate, as in the Datadog intake) and the
- * timestamp its Unix seconds.
+ * Rules, the same as the Prometheus output's (prom_fmt.h): the series' host comes first as
+ * host=<host> (omitted when empty); each "k:v" tag becomes k=v, a tag without a value ("flag"
+ * or "flag:") becomes flag=true and an empty key becomes "_"; when two tags share a key after
+ * sanitizing, the first is kept. Bytes Graphite forbids or that would break the line (space
+ * and other control bytes, DEL, ';', '~', '!', '^', '=') become '_' in the name, tag keys and
+ * tag values; other bytes, UTF-8 included, pass unchanged. The value is the series' own (a
+ * DogStatsD counter's per-second rate, as in the Datadog intake) and the timestamp its Unix
+ * seconds.
  *
  * Pure functions; any thread may call them.
  */

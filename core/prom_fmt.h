@@ -2,12 +2,13 @@
  * prom_fmt: the pieces of the Prometheus text exposition format (version 0.0.4) for one
  * series: its metric family name and its label set.
  *
- * Rules (README "Prometheus"): in names every byte outside [a-zA-Z0-9_:] becomes '_' ('.' and
- * '-' included) and a leading digit gets a '_' in front; counters are named <name>_total unless
- * the name already ends so. Label names likewise keep [a-zA-Z0-9_] only. The series' host
- * comes first as host="<host>" (omitted when empty), then each "k:v" tag as k="v"; a tag
- * without a value ("flag" or "flag:") becomes flag="true" and an empty key "_"; when two labels
- * share a name after sanitizing, the first is kept. Label values escape '\\', '"' and newline.
+ * Rules: in names every byte outside [a-zA-Z0-9_:] becomes '_' ('.' and '-' included) and a
+ * leading digit gets a '_' in front; counters are named <name>_total unless the name already
+ * ends so. Label names likewise keep [a-zA-Z0-9_] only. The series' host comes first as
+ * host="<host>" (omitted when empty), then each "k:v" tag as k="v"; a tag without a value
+ * ("flag" or "flag:") becomes flag="true" and an empty key "_"; when two labels share a name
+ * after sanitizing, the first is kept. Label values escape '\\', '"' and newline, and an
+ * invalid UTF-8 byte becomes U+FFFD.
  *
  * Pure functions on caller buffers; any thread may call them.
  */

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,12 +17,29 @@
 #include "log.h"
 #include "mailbox.h"
 #include "parse.h"
+#include "rx_backlog.h"
 #include "rx_process.h"
 #include "xmem.h"
 
 /* Datagrams per recvmmsg call, and calls per wake-up before timers and jobs get a turn. */
 #define RX_BATCH  64
 #define RX_ROUNDS 32
+/*
+ * Once the socket is drained, wait this long and drain again (at most RX_NAPS times) before
+ * going back to epoll: under load each wake-up then takes hundreds of datagrams instead of a
+ * few, which saves most of the context switches; the kernel buffer (MiBs) easily holds 0.5 ms.
+ */
+#define RX_NAP_NS 500000L
+#define RX_NAPS	  20
+/*
+ * A flush is handed to the main thread in batches of this many series, and the receiver waits
+ * while more than RX_CHUNKS_IN_FLIGHT are undelivered: flushing a million contexts then needs
+ * a few chunks of memory, not one batch as big as the aggregator.
+ */
+#define RX_CHUNK_SERIES	    20000
+#define RX_CHUNKS_IN_FLIGHT 4
+/* While it waits, the receiver keeps reading into a backlog of at most this many bytes. */
+#define RX_BACKLOG_MAX_BYTES (64u << 20)
 
 struct rx_listener {
 	struct tally_receiver *r;
@@ -49,6 +67,7 @@ struct tally_receiver {
 	struct tally_parser *parser;
 	struct tally_batch *pending;
 	struct tally_rx_counters counters, flushed;
+	struct tally_rx_backlog backlog;
 	/* recvmmsg scratch: RX_BATCH buffers of buffer_size bytes, owned here. */
 	char *bufs;
 	struct mmsghdr msgs[RX_BATCH];
@@ -56,6 +75,9 @@ struct tally_receiver {
 	char cmsg[RX_BATCH][CMSG_SPACE(sizeof(uint32_t))];
 	pthread_t thread;
 	bool running;
+	bool stopping;		   /* final flush: the main thread is joining, never wait on it */
+	uint64_t chunks_posted;	   /* receiver thread */
+	_Atomic uint64_t chunks_done; /* main thread, after the outputs took the batch */
 };
 
 static int64_t
@@ -67,6 +89,38 @@ wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int stash_sockets(struct tally_receiver *r);
+
+/*
+ * Hands b to the main thread. Mid-flush, it waits while too many chunks are undelivered, and
+ * keeps the sockets drained into the backlog meanwhile, so receiving never stalls on a slow
+ * output. At the final flush the main thread is joining us: never wait then.
+ */
+static void
+post_batch(struct tally_receiver *r, struct tally_batch *b)
+{
+	static const struct timespec wait = { 0, 1000000L };
+
+	r->chunks_posted++;
+	tally_mailbox_post(r->to_main, b);
+	while (!r->stopping &&
+	       r->chunks_posted - atomic_load(&r->chunks_done) > RX_CHUNKS_IN_FLIGHT) {
+		if (stash_sockets(r) == 0)
+			nanosleep(&wait, NULL);
+	}
+}
+
+static struct tally_batch *
+next_chunk(struct tally_batch *full, void *arg)
+{
+	struct tally_receiver *r = arg;
+	struct tally_batch *next = tally_batch_new(full->flush_ts);
+
+	full->partial = true;
+	post_batch(r, full);
+	return next;
+}
+
 static void
 flush_now(struct tally_receiver *r, int64_t bucket_start_s, int64_t now_s)
 {
@@ -75,7 +129,7 @@ flush_now(struct tally_receiver *r, int64_t bucket_start_s, int64_t now_s)
 
 	r->pending = tally_batch_new(now_s);
 	b->flush_ts = now_s;
-	tally_agg_flush(r->agg, bucket_start_s, now_s, b);
+	tally_agg_flush_chunked(r->agg, bucket_start_s, now_s, &b, RX_CHUNK_SERIES, next_chunk, r);
 	tally_agg_get_stats(r->agg, &st);
 	r->counters.contexts = st.contexts;
 	r->counters.dropped_context_limit = st.dropped_context_limit;
@@ -84,7 +138,7 @@ flush_now(struct tally_receiver *r, int64_t bucket_start_s, int64_t now_s)
 			     r->opts.agg.interval_s, r->host, (const char *const *)r->tags,
 			     r->opts.n_tags);
 	tally_selfstats_publish(r->opts.stats, &r->counters);
-	tally_mailbox_post(r->to_main, b);
+	post_batch(r, b);
 }
 
 static void
@@ -109,8 +163,14 @@ on_flush_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct tally_receiver *r = arg;
 	int64_t boundary = r->next_flush_s;
+	struct tally_rx_ctx ctx = { r->parser, r->agg, r->pending, &r->counters, r->host,
+				    wall_ms() / 1000 };
 
 	flush_now(r, boundary - r->opts.agg.interval_s, boundary);
+	/* What arrived during the flush belongs to the new bucket. */
+	ctx.pending = r->pending;
+	tally_rx_backlog_replay(&r->backlog, &ctx);
+	tally_selfstats_publish(r->opts.stats, &r->counters);
 	schedule_flush(r);
 }
 
@@ -125,6 +185,7 @@ on_job(void *msg, void *arg)
 		job->fn(r->agg, r->pending, now_s, job->arg);
 	} else {
 		/* Stop: the partial bucket goes out too, stamped with its own start. */
+		r->stopping = true;
 		flush_now(r, r->next_flush_s - r->opts.agg.interval_s, now_s);
 		event_base_loopbreak(r->base);
 	}
@@ -157,35 +218,76 @@ read_overflow(struct tally_receiver *r, const struct msghdr *h)
 	}
 }
 
+/* Keeps a datagram for after the flush (ctx NULL) or processes it now. */
 static void
-on_readable(evutil_socket_t fd, short what, void *arg)
+take(struct tally_receiver *r, struct tally_rx_ctx *ctx, enum tally_listener_kind kind,
+     const struct mmsghdr *m)
 {
-	struct rx_listener *l = arg;
-	struct tally_receiver *r = l->r;
+	const struct msghdr *h = &m->msg_hdr;
+	bool truncated = (h->msg_flags & MSG_TRUNC) != 0;
+
+	if (ctx)
+		tally_rx_process(ctx, kind, h->msg_iov->iov_base, m->msg_len, truncated);
+	else if (!tally_rx_backlog_push(&r->backlog, kind, h->msg_iov->iov_base, m->msg_len,
+					truncated))
+		r->counters.backlog_dropped++;
+}
+
+/*
+ * Reads until the socket is empty or RX_ROUNDS batches were taken; returns datagrams read.
+ * With ctx NULL they go to the backlog instead of the aggregator.
+ */
+static int
+drain(struct tally_receiver *r, struct rx_listener *l, struct tally_rx_ctx *ctx)
+{
 	bool udp = l->kind == TALLY_LISTENER_UDP;
-	struct tally_rx_ctx ctx = { r->parser, r->agg, r->pending, &r->counters, r->host,
-				    wall_ms() / 1000 };
+	int total = 0;
 
 	for (int round = 0; round < RX_ROUNDS; round++) {
 		int n;
 
 		reset_msgs(r, RX_BATCH, udp);
-		n = recvmmsg(fd, r->msgs, RX_BATCH, MSG_DONTWAIT, NULL);
+		n = recvmmsg(l->fd, r->msgs, RX_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0) {
 			if (n < 0 && errno != EAGAIN && errno != EINTR)
 				TALLY_WARN("receiver", "recvmmsg failed errno=%d", errno);
 			break;
 		}
-		for (int i = 0; i < n; i++) {
-			const struct msghdr *h = &r->msgs[i].msg_hdr;
-
-			tally_rx_process(&ctx, l->kind, h->msg_iov->iov_base, r->msgs[i].msg_len,
-					 (h->msg_flags & MSG_TRUNC) != 0);
-		}
+		for (int i = 0; i < n; i++)
+			take(r, ctx, l->kind, &r->msgs[i]);
 		if (udp)
 			read_overflow(r, &r->msgs[n - 1].msg_hdr);
+		total += n;
 		if (n < RX_BATCH)
 			break;
+	}
+	return total;
+}
+
+static int
+stash_sockets(struct tally_receiver *r)
+{
+	int n = 0;
+
+	for (int i = 0; i < TALLY_LISTENER__COUNT; i++) {
+		if (r->listeners[i].fd >= 0 && r->listeners[i].ev)
+			n += drain(r, &r->listeners[i], NULL);
+	}
+	return n;
+}
+
+static void
+on_readable(evutil_socket_t fd, short what, void *arg)
+{
+	static const struct timespec nap = { 0, RX_NAP_NS };
+	struct rx_listener *l = arg;
+	struct tally_receiver *r = l->r;
+	struct tally_rx_ctx ctx = { r->parser, r->agg, r->pending, &r->counters, r->host,
+				    wall_ms() / 1000 };
+
+	for (int naps = 0; drain(r, l, &ctx) > 0 && naps < RX_NAPS; naps++) {
+		tally_selfstats_publish(r->opts.stats, &r->counters);
+		nanosleep(&nap, NULL);
 	}
 	tally_selfstats_publish(r->opts.stats, &r->counters);
 }
@@ -211,6 +313,7 @@ deliver_batch(void *msg, void *arg)
 	struct tally_receiver *r = arg;
 
 	r->opts.on_batch(msg, r->opts.arg);
+	atomic_fetch_add(&r->chunks_done, 1);
 }
 
 static void
@@ -260,6 +363,7 @@ tally_receiver_new(const struct tally_receiver_opts *opts, char *err, size_t err
 	r->to_main = tally_mailbox_new(opts->main_base, deliver_batch, r);
 	r->flush_ev = evtimer_new(r->base, on_flush_timer, r);
 	r->pending = tally_batch_new(0);
+	r->backlog.max_bytes = RX_BACKLOG_MAX_BYTES;
 	setup_buffers(r);
 	if (!r->jobs || !r->to_main || !r->flush_ev ||
 	    add_listener(r, TALLY_LISTENER_UDP) < 0 || add_listener(r, TALLY_LISTENER_UDS) < 0) {
@@ -337,6 +441,7 @@ tally_receiver_free(struct tally_receiver *r)
 	if (r->base)
 		event_base_free(r->base);
 	tally_batch_unref(r->pending);
+	tally_rx_backlog_fini(&r->backlog);
 	tally_parser_free(r->parser);
 	tally_agg_free(r->agg);
 	for (size_t i = 0; r->tags && r->tags[i]; i++)

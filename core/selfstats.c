@@ -114,6 +114,8 @@ tally_selfstats_emit(struct tally_batch *b, const struct tally_rx_counters *now,
 		   "reason:truncated", 0);
 	emit_delta(&e, "tally.packets.dropped", now->kernel_drops, prev->kernel_drops,
 		   "reason:kernel", 1);
+	emit_delta(&e, "tally.packets.dropped", now->backlog_dropped, prev->backlog_dropped,
+		   "reason:backlog_full", 0);
 	emit_delta(&e, "tally.contexts.dropped", now->dropped_context_limit,
 		   prev->dropped_context_limit, "reason:limit", 1);
 	emit_delta(&e, "tally.contexts.dropped", now->dropped_type_conflict,

@@ -36,6 +36,7 @@ struct tally_rx_counters {
 	uint64_t dropped_context_limit;
 	uint64_t dropped_type_conflict;
 	uint64_t contexts; /* live, a level not a total */
+	uint64_t backlog_dropped; /* datagrams read during a flush with the backlog full */
 };
 
 /* The published copy, readable from any thread. */

@@ -7,3 +7,7 @@ INTEGRATION_TESTS += tests/integration/test_fwd_datadog.py tests/integration/tes
 	tests/integration/test_fwd_statuses.py tests/integration/test_fwd_outage.py
 INTEGRATION_TESTS += tests/integration/test_out_graphite.py
 INTEGRATION_TESTS += tests/integration/test_out_prometheus.py
+# issue 4: check plugins (`tally check`, configcheck, the README's example, VictoriaMetrics).
+INTEGRATION_TESTS += tests/integration/test_check_cmd.py tests/integration/test_check_example.py \
+	tests/integration/test_check_victoria.py
+EXTRA_DIST += tests/integration/checktest.py

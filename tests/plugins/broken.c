@@ -6,12 +6,6 @@
 
 #include <tally/check.h>
 
-static int
-broken_run(void *state, const struct tally_check_ops *ops, struct tally_check_ctx *ctx)
-{
-	return 0;
-}
-
 #if defined(BROKEN_NO_SYMBOL)
 /* Exports something, but not tally_check_entry. */
 __attribute__((visibility("default"))) int not_a_check(void);
@@ -21,6 +15,12 @@ not_a_check(void)
 	return 42;
 }
 #else
+
+static int
+broken_run(void *state, const struct tally_check_ops *ops, struct tally_check_ctx *ctx)
+{
+	return 0;
+}
 
 struct broken_state {
 	int64_t n;

@@ -105,3 +105,40 @@ tests_unit_test_prom_store_SOURCES = tests/unit/test_prom_store.c core/prom_stor
 	core/prom_store.h core/prom_fmt.c core/outfmt.c core/batch.c core/xmem.c
 tests_unit_test_prom_store_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_prom_store_LDADD = $(UNIT_LIBS)
+
+# issue 4: check plugins. The loader and scheduler tests load the .so files of tests/plugins/
+# (check_LTLIBRARIES, plugins/local.mk), so they depend on them.
+CHECK_YTREE_SRC = core/ytree.c core/ytree.h core/ytree_get.c core/ytree_internal.h
+CHECK_TEST_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_PLUGIN_DIR='"$(TEST_PLUGIN_DIR)"'
+
+UNIT_TESTS += tests/unit/test_check_loader
+tests_unit_test_check_loader_SOURCES = tests/unit/test_check_loader.c core/check_loader.c \
+	core/check_loader.h core/check_conf.c core/check_conf.h $(CHECK_YTREE_SRC) core/log.c \
+	core/xmem.c include/tally/check.h
+tests_unit_test_check_loader_CPPFLAGS = $(CHECK_TEST_CPPFLAGS)
+tests_unit_test_check_loader_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_check_loader_LDADD = $(UNIT_LIBS)
+EXTRA_tests_unit_test_check_loader_DEPENDENCIES = $(check_LTLIBRARIES)
+
+UNIT_TESTS += tests/unit/test_confd
+tests_unit_test_confd_SOURCES = tests/unit/test_confd.c core/confd.c core/confd.h \
+	core/check_conf.c core/check_conf.h $(CHECK_YTREE_SRC) core/xmem.c
+tests_unit_test_confd_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_confd_LDADD = $(UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_check_sink
+tests_unit_test_check_sink_SOURCES = tests/unit/test_check_sink.c core/check_sink.c \
+	core/check_sink.h core/check_deriv.c core/check_deriv.h core/check_commit.c \
+	core/check_commit.h $(CORE_AGG_SRC) core/batch.c core/log.c core/xmem.c
+tests_unit_test_check_sink_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_check_sink_LDADD = $(UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_check_sched
+tests_unit_test_check_sched_SOURCES = tests/unit/test_check_sched.c core/check_sched.c \
+	core/check_sched.h core/check_pool.c core/check_pool.h core/check_status.c \
+	core/check_sink.c core/check_deriv.c core/check_loader.c core/check_conf.c core/confd.c \
+	core/checks.c core/checks.h core/mailbox.c $(CHECK_YTREE_SRC) core/log.c core/xmem.c
+tests_unit_test_check_sched_CPPFLAGS = $(CHECK_TEST_CPPFLAGS)
+tests_unit_test_check_sched_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_check_sched_LDADD = $(UNIT_LIBS)
+EXTRA_tests_unit_test_check_sched_DEPENDENCIES = $(check_LTLIBRARIES)

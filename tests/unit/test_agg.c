@@ -705,6 +705,46 @@ test_invalid_opts(void **state)
 	tally_agg_free(NULL);
 }
 
+struct chunks {
+	size_t n_chunks, n_series;
+	int ok_kinds;
+};
+
+static struct tally_batch *
+take_chunk(struct tally_batch *full, void *arg)
+{
+	struct chunks *c = arg;
+
+	c->n_chunks++;
+	c->n_series += full->n_series;
+	/* One histogram's five series never straddle two chunks. */
+	c->ok_kinds += full->n_series % 5 == 0;
+	tally_batch_unref(full);
+	return tally_batch_new(0);
+}
+
+static void
+test_chunked_flush(void **state)
+{
+	struct tally_agg_opts o = base_opts();
+	struct tally_agg *agg = tally_agg_new(&o);
+	struct tally_batch *b = tally_batch_new(0);
+	struct chunks c = { 0 };
+	char name[32];
+
+	for (int i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "h.%d", i);
+		ADD(agg, 100, .name = name, .type = TALLY_MT_HISTOGRAM, .value = i);
+	}
+	tally_agg_flush_chunked(agg, 100, 110, &b, 12, take_chunk, &c);
+	/* 100 histograms x 5 series; a chunk is handed over once it holds >= 12 series. */
+	assert_int_equal(c.n_series + b->n_series, 500);
+	assert_int_equal(c.n_chunks, 33);
+	assert_int_equal(c.ok_kinds, 33);
+	tally_batch_unref(b);
+	tally_agg_free(agg);
+}
+
 int
 main(void)
 {
@@ -729,6 +769,7 @@ main(void)
 		cmocka_unit_test(test_partial_expiry_keeps_lookups),
 		cmocka_unit_test(test_million_contexts),
 		cmocka_unit_test(test_invalid_opts),
+		cmocka_unit_test(test_chunked_flush),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
