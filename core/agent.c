@@ -12,6 +12,7 @@
 #include <event2/thread.h>
 
 #include "batch.h"
+#include "checks.h"
 #include "config.h"
 #include "listen.h"
 #include "log.h"
@@ -34,6 +35,7 @@ struct agent {
 	struct event *sig_term, *sig_int, *sig_hup;
 	struct tally_status_src status_src;
 	struct tally_status_server *status;
+	struct tally_checks *checks;
 	int exit_code;
 };
 
@@ -72,6 +74,8 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	if (rc < 0)
 		TALLY_ERR("agent", "cannot reopen log_file=%s errno=%d", a->cfg->log_file, -rc);
 	TALLY_INFO("agent", "SIGHUP: log reopened");
+	if (a->checks && tally_checks_reload(a->checks) < 0)
+		TALLY_WARN("agent", "SIGHUP: checks reloaded with errors (see above)");
 }
 
 static int
@@ -181,6 +185,10 @@ shutdown_agent(struct agent *a)
 {
 	int64_t deadline = monotonic_ms() + (int64_t)(a->cfg->forwarder_stop_timeout * 1000);
 
+	/* Checks first: their last results reach the receiver before it stops. */
+	a->status_src.checks_json = NULL;
+	tally_checks_free(a->checks);
+	a->checks = NULL;
 	/* The receiver's last flush reaches the outputs before they drain. */
 	if (a->receiver)
 		tally_receiver_stop(a->receiver);
@@ -228,6 +236,8 @@ start_status(struct agent *a)
 	a->status_src.outputs = a->outputs;
 	a->status_src.n_outputs = &a->n_outputs;
 	a->status_src.started_s = (int64_t)time(NULL);
+	a->status_src.checks_json = a->checks ? tally_checks_status_json_cb : NULL;
+	a->status_src.checks_arg = a->checks;
 	a->status = tally_status_server_new(a->base, listen, &a->status_src, err, sizeof(err));
 	if (!a->status)
 		TALLY_WARN("status", "%s; `tally status` will not work", err);
@@ -250,6 +260,7 @@ int
 tally_agent_run(const struct tally_config *cfg)
 {
 	struct agent a = { .cfg = cfg, .exit_code = 0 };
+	char err[256];
 	int udp_fd, uds_fd;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -264,6 +275,11 @@ tally_agent_run(const struct tally_config *cfg)
 	a.receiver = make_receiver(&a, udp_fd, uds_fd);
 	if (!a.receiver || tally_receiver_start(a.receiver) < 0)
 		goto fail;
+	a.checks = tally_checks_new(cfg, a.base, a.receiver, err, sizeof(err));
+	if (!a.checks) {
+		TALLY_ERR("checks", "%s", err);
+		goto fail;
+	}
 	start_status(&a);
 	log_ready(cfg);
 	event_base_dispatch(a.base);

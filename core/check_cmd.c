@@ -1,5 +1,7 @@
 #include "check_cmd.h"
 
+#include "config.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -10,7 +12,6 @@
 #include "check_deriv.h"
 #include "check_loader.h"
 #include "check_sink.h"
-#include "config.h"
 #include "confd.h"
 #include "log.h"
 
@@ -41,7 +42,7 @@ report_err(void *arg, const char *msg)
 /* One run of ci; prints it when print is set. Returns run()'s result. */
 static int
 run_once(const struct cmd *cmd, const struct tally_plugin *p, struct tally_confd_instance *ci,
-	 const char *const *tags, size_t n_tags, struct tally_check_deriv *deriv, bool print)
+         const char *const *tags, size_t n_tags, struct tally_check_deriv *deriv, bool print)
 {
 	struct tally_check_sink_opts o = {
 		.check = ci->check,
@@ -64,7 +65,7 @@ run_once(const struct cmd *cmd, const struct tally_plugin *p, struct tally_confd
 	}
 	if (rc < 0)
 		fprintf(cmd->err, "tally check: %s: run failed: %s\n", ci->id,
-			run->last_error ? run->last_error : strerror(-rc));
+		        run->last_error ? run->last_error : strerror(-rc));
 	tally_check_run_free(run);
 	return rc;
 }
@@ -86,7 +87,7 @@ run_instance(const struct cmd *cmd, const struct tally_plugin *p, struct tally_c
 		rc = -1;
 	} else if (d->init && (rc = d->init(ci->state, why, sizeof(why))) < 0) {
 		fprintf(cmd->err, "tally check: %s: init failed: %s\n", ci->id,
-			why[0] ? why : strerror(-rc));
+		        why[0] ? why : strerror(-rc));
 	} else {
 		for (int r = 0; r < runs && rc >= 0; r++) {
 			if (r > 0)
@@ -107,16 +108,16 @@ find_plugin(const struct cmd *cmd, const char *name, struct tally_plugin_list *l
 {
 	const struct tally_config *cfg = cmd->cfg;
 	size_t refused = tally_plugin_scan((const char *const *)cfg->checksd_paths,
-					   cfg->n_checksd_paths, name, NULL, list);
+	                                   cfg->n_checksd_paths, name, NULL, list);
 
 	if (list->n)
 		return list->items[0];
 	if (refused) {
-		fprintf(cmd->err, "tally check: %s.so was refused (see the log line above)\n", name);
+		fprintf(cmd->err, "tally check: %s.so was refused (see the log line above)\n",
+		        name);
 		return NULL;
 	}
-	fprintf(cmd->err, "tally check: no check named %s: no %s.so in checksd_path (", name,
-		name);
+	fprintf(cmd->err, "tally check: no check named %s: no %s.so in checksd_path (", name, name);
 	for (size_t i = 0; i < cfg->n_checksd_paths; i++)
 		fprintf(cmd->err, "%s%s", i ? ", " : "", cfg->checksd_paths[i]);
 	fprintf(cmd->err, ")\n");
@@ -125,7 +126,7 @@ find_plugin(const struct cmd *cmd, const char *name, struct tally_plugin_list *l
 
 int
 tally_check_run_command(const struct tally_config *cfg, const char *name, bool json, bool rate,
-			FILE *out, FILE *err)
+                        FILE *out, FILE *err)
 {
 	struct cmd cmd = { cfg, json, rate, out, err };
 	struct tally_plugin_list plugins = { 0 };
@@ -143,9 +144,10 @@ tally_check_run_command(const struct tally_config *cfg, const char *name, bool j
 	if (tally_confd_load(cfg->confd_path, p->desc, &list, report_err, err) > 0)
 		status = 1;
 	if (list.n == 0 && status == 0) {
-		fprintf(err, "tally check: check %s has no instance: write %s/%s.yaml with "
-			     "instances:\n", name, cfg->confd_path ? cfg->confd_path : "conf.d",
-			name);
+		fprintf(err,
+		        "tally check: check %s has no instance: write %s/%s.yaml with "
+		        "instances:\n",
+		        name, cfg->confd_path ? cfg->confd_path : "conf.d", name);
 		status = 1;
 	}
 	for (size_t i = 0; i < list.n; i++)

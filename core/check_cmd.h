@@ -26,8 +26,8 @@ struct tally_config;
  * status: 0, or 1 when the check is not found, is refused, has no instance, has conf.d
  * errors, or an init or run failed.
  */
-int tally_check_run_command(const struct tally_config *cfg, const char *name, bool json,
-			    bool rate, FILE *out, FILE *err);
+int tally_check_run_command(const struct tally_config *cfg, const char *name, bool json, bool rate,
+                            FILE *out, FILE *err);
 
 /* Loads the config at config_path (NULL: the default) and runs the command on stdout. */
 int tally_check_command(const char *config_path, const char *name, bool json, bool rate);

@@ -96,7 +96,7 @@ add_event(struct tally_batch *b, const struct tally_check_evt *e)
 
 void
 tally_check_commit_apply(struct tally_agg *agg, struct tally_batch *pending, int64_t now_s,
-			 void *arg)
+                         void *arg)
 {
 	struct tally_check_run *run = arg;
 

@@ -22,6 +22,6 @@ struct tally_check_run;
  * agg). Takes ownership of run (a struct tally_check_run *) and frees it.
  */
 void tally_check_commit_apply(struct tally_agg *agg, struct tally_batch *pending, int64_t now_s,
-			      void *run);
+                              void *run);
 
 #endif

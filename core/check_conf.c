@@ -2,8 +2,8 @@
 
 #include <errno.h>
 #include <float.h>
-#include <stdarg.h>
 #include <stdalign.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +21,10 @@ static const char *const generic_instance_keys[] = {
 	"min_collection_interval", "timeout", "tags", "service", NULL,
 };
 static const char *const generic_init_keys[] = {
-	"min_collection_interval", "timeout", "service", NULL,
+	"min_collection_interval",
+	"timeout",
+	"service",
+	NULL,
 };
 
 bool
@@ -39,8 +42,8 @@ tally_check_conf_is_generic(const char *key, bool in_instance)
 static const char *
 type_name(enum tally_check_conf_type t)
 {
-	static const char *const names[] = { "end", "string", "integer", "number", "boolean",
-					     "list of strings" };
+	static const char *const names[] = { "end",    "string",  "integer",
+		                             "number", "boolean", "list of strings" };
 
 	return (unsigned)t < sizeof(names) / sizeof(names[0]) ? names[t] : "?";
 }
@@ -94,7 +97,7 @@ tally_check_conf_bound_free(struct tally_check_bound *b)
 /* "WHAT: expected KIND, got ..." for a value without a range (the full range says nothing). */
 static int
 expected_any(const struct tally_ynode *n, const char *what, const char *kind, char *err,
-	     size_t err_len)
+             size_t err_len)
 {
 	char got[80];
 
@@ -105,7 +108,7 @@ expected_any(const struct tally_ynode *n, const char *what, const char *kind, ch
 /* Parses node n as c's type into state; strings are copied into *bound. */
 static int
 bind_one(const struct tally_check_conf *c, const struct tally_ynode *n, const char *what,
-	 void *state, struct tally_check_bound *bound, char *err, size_t err_len)
+         void *state, struct tally_check_bound *bound, char *err, size_t err_len)
 {
 	char *field = (char *)state + c->offset;
 	bool ranged = c->min != 0 || c->max != 0;
@@ -128,7 +131,7 @@ bind_one(const struct tally_check_conf *c, const struct tally_ynode *n, const ch
 		int64_t v;
 
 		rc = tally_ynode_int64(n, what, ranged ? (int64_t)c->min : INT64_MIN,
-				       ranged ? (int64_t)c->max : INT64_MAX, &v, err, err_len);
+		                       ranged ? (int64_t)c->max : INT64_MAX, &v, err, err_len);
 		if (rc == 0)
 			memcpy(field, &v, sizeof(v));
 		else if (!ranged)
@@ -139,7 +142,7 @@ bind_one(const struct tally_check_conf *c, const struct tally_ynode *n, const ch
 		double v;
 
 		rc = tally_ynode_double(n, what, ranged ? c->min : -DBL_MAX,
-					ranged ? c->max : DBL_MAX, &v, err, err_len);
+		                        ranged ? c->max : DBL_MAX, &v, err, err_len);
 		if (rc == 0)
 			memcpy(field, &v, sizeof(v));
 		else if (!ranged)
@@ -176,7 +179,7 @@ bind_one(const struct tally_check_conf *c, const struct tally_ynode *n, const ch
 /* Parses c's default into state (nothing when there is none). */
 static int
 bind_default(const struct tally_check_conf *c, const char *check_name, void *state,
-	     struct tally_check_bound *bound, char *err, size_t err_len)
+             struct tally_check_bound *bound, char *err, size_t err_len)
 {
 	char name[160];
 	struct tally_ydoc *doc;
@@ -210,19 +213,20 @@ check_entry(const struct tally_check_plugin *desc, size_t i, char *err, size_t e
 
 	if (size == 0)
 		return table_error(err, err_len, "config key \"%s\": unknown type %d", c->key,
-				   (int)c->type);
+		                   (int)c->type);
 	if (c->offset > desc->state_size || desc->state_size - c->offset < size ||
 	    c->offset % align != 0)
-		return table_error(err, err_len,
-				   "config key \"%s\": offset %zu does not fit a %s in state_size %zu",
-				   c->key, c->offset, type_name(c->type), desc->state_size);
+		return table_error(
+		    err, err_len,
+		    "config key \"%s\": offset %zu does not fit a %s in state_size %zu", c->key,
+		    c->offset, type_name(c->type), desc->state_size);
 	if (c->key[0] == '\0' || tally_check_conf_is_generic(c->key, true))
 		return table_error(err, err_len, "config key \"%s\" is reserved for the agent",
-				   c->key);
+		                   c->key);
 	for (size_t j = 0; j < i; j++) {
 		if (strcmp(desc->conf[j].key, c->key) == 0)
 			return table_error(err, err_len, "config key \"%s\" is declared twice",
-					   c->key);
+			                   c->key);
 	}
 	return 0;
 }
@@ -245,10 +249,10 @@ tally_check_conf_table_check(const struct tally_check_plugin *desc, char *err, s
 		} else if (!desc->conf[i].key) {
 			break;
 		} else if ((rc = check_entry(desc, i, err, err_len)) == 0 &&
-			   bind_default(&desc->conf[i], desc->name, scratch, &bound, msg,
-					sizeof(msg)) < 0) {
+		           bind_default(&desc->conf[i], desc->name, scratch, &bound, msg,
+		                        sizeof(msg)) < 0) {
 			snprintf(err, err_len, "config key \"%s\": bad default: %s",
-				 desc->conf[i].key, msg);
+			         desc->conf[i].key, msg);
 			rc = -EINVAL;
 		}
 	}
@@ -270,8 +274,8 @@ find_key(const struct tally_check_plugin *desc, const char *key)
 /* Reports every key of map that is neither a table key nor a generic one. */
 static int
 check_unknown_keys(const struct tally_check_plugin *desc, const struct tally_ynode *map,
-		   const char *where, bool in_instance, tally_check_conf_report_fn report,
-		   void *arg)
+                   const char *where, bool in_instance, tally_check_conf_report_fn report,
+                   void *arg)
 {
 	char msg[768];
 	int errors = 0;
@@ -284,7 +288,7 @@ check_unknown_keys(const struct tally_check_plugin *desc, const struct tally_yno
 		if (find_key(desc, k->text) || tally_check_conf_is_generic(k->text, in_instance))
 			continue;
 		tally_ynode_error(k, msg, sizeof(msg), "%s: unknown key \"%s\" for check %s", where,
-				  k->text, desc->name);
+		                  k->text, desc->name);
 		report(arg, msg);
 		errors++;
 	}
@@ -293,17 +297,17 @@ check_unknown_keys(const struct tally_check_plugin *desc, const struct tally_yno
 
 int
 tally_check_conf_check_init(const struct tally_check_plugin *desc,
-			    const struct tally_ynode *init_config,
-			    tally_check_conf_report_fn report, void *arg)
+                            const struct tally_ynode *init_config,
+                            tally_check_conf_report_fn report, void *arg)
 {
 	return check_unknown_keys(desc, init_config, "init_config", false, report, arg) ? -EINVAL
-											: 0;
+	                                                                                : 0;
 }
 
 /* The node giving c's value: the instance's, else init_config's; NULL when neither. */
 static const struct tally_ynode *
 pick_node(const struct tally_check_conf *c, const struct tally_ynode *init_config,
-	  const struct tally_ynode *instance, const char **from)
+          const struct tally_ynode *instance, const char **from)
 {
 	const struct tally_ynode *n = tally_ynode_map_get(instance, c->key);
 
@@ -317,9 +321,8 @@ pick_node(const struct tally_check_conf *c, const struct tally_ynode *init_confi
 
 static int
 bind_key(const struct tally_check_plugin *desc, const struct tally_check_conf *c,
-	 const struct tally_ynode *init_config, const struct tally_ynode *instance,
-	 const char *where, void *state, struct tally_check_bound *bound, char *msg,
-	 size_t msg_len)
+         const struct tally_ynode *init_config, const struct tally_ynode *instance,
+         const char *where, void *state, struct tally_check_bound *bound, char *msg, size_t msg_len)
 {
 	char what[256];
 	const char *from;
@@ -327,20 +330,18 @@ bind_key(const struct tally_check_plugin *desc, const struct tally_check_conf *c
 
 	if (!n && (c->flags & TALLY_CONF_REQUIRED))
 		return tally_ynode_error(instance, msg, msg_len,
-					 "%s: missing required key \"%s\" (%s)", where, c->key,
-					 c->doc ? c->doc : type_name(c->type));
+		                         "%s: missing required key \"%s\" (%s)", where, c->key,
+		                         c->doc ? c->doc : type_name(c->type));
 	if (!n)
 		return bind_default(c, desc->name, state, bound, msg, msg_len);
-	snprintf(what, sizeof(what), "%s.%s", strcmp(from, "instance") == 0 ? where : from,
-		 c->key);
+	snprintf(what, sizeof(what), "%s.%s", strcmp(from, "instance") == 0 ? where : from, c->key);
 	return bind_one(c, n, what, state, bound, msg, msg_len);
 }
 
 int
-tally_check_conf_bind(const struct tally_check_plugin *desc,
-		      const struct tally_ynode *init_config, const struct tally_ynode *instance,
-		      const char *where, void *state, struct tally_check_bound *bound,
-		      tally_check_conf_report_fn report, void *arg)
+tally_check_conf_bind(const struct tally_check_plugin *desc, const struct tally_ynode *init_config,
+                      const struct tally_ynode *instance, const char *where, void *state,
+                      struct tally_check_bound *bound, tally_check_conf_report_fn report, void *arg)
 {
 	char msg[768];
 	int errors = 0;
@@ -348,7 +349,7 @@ tally_check_conf_bind(const struct tally_check_plugin *desc,
 	errors += check_unknown_keys(desc, instance, where, true, report, arg);
 	for (size_t i = 0; desc->conf && desc->conf[i].key; i++) {
 		if (bind_key(desc, &desc->conf[i], init_config, instance, where, state, bound, msg,
-			     sizeof(msg)) < 0) {
+		             sizeof(msg)) < 0) {
 			report(arg, msg);
 			errors++;
 		}
@@ -398,8 +399,8 @@ print_value(const struct tally_check_conf *c, const char *field, FILE *out)
 }
 
 void
-tally_check_conf_print(const struct tally_check_plugin *desc, const void *state,
-		       const char *indent, FILE *out)
+tally_check_conf_print(const struct tally_check_plugin *desc, const void *state, const char *indent,
+                       FILE *out)
 {
 	for (size_t i = 0; desc->conf && desc->conf[i].key; i++) {
 		const struct tally_check_conf *c = &desc->conf[i];

@@ -37,8 +37,7 @@ bool tally_check_conf_is_generic(const char *key, bool in_instance);
  * Checks desc's config table: known types, unique keys that are not generic keys, fields
  * inside state_size and aligned, defaults that parse. 0, or -EINVAL with one line in err.
  */
-int tally_check_conf_table_check(const struct tally_check_plugin *desc, char *err,
-				 size_t err_len);
+int tally_check_conf_table_check(const struct tally_check_plugin *desc, char *err, size_t err_len);
 
 /*
  * Binds the values for desc's keys into state (state_size zeroed bytes), from instance (a
@@ -50,23 +49,23 @@ int tally_check_conf_table_check(const struct tally_check_plugin *desc, char *er
  * (the state is then only partly bound and must not be handed to the check).
  */
 int tally_check_conf_bind(const struct tally_check_plugin *desc,
-			  const struct tally_ynode *init_config, const struct tally_ynode *instance,
-			  const char *where, void *state, struct tally_check_bound *bound,
-			  tally_check_conf_report_fn report, void *arg);
+                          const struct tally_ynode *init_config, const struct tally_ynode *instance,
+                          const char *where, void *state, struct tally_check_bound *bound,
+                          tally_check_conf_report_fn report, void *arg);
 
 /*
  * Reports every key of init_config (a map or null) that is neither one of desc's keys nor
  * one init_config may set. Returns 0 or -EINVAL.
  */
 int tally_check_conf_check_init(const struct tally_check_plugin *desc,
-				const struct tally_ynode *init_config,
-				tally_check_conf_report_fn report, void *arg);
+                                const struct tally_ynode *init_config,
+                                tally_check_conf_report_fn report, void *arg);
 
 /* Frees what a bind allocated and empties *b. */
 void tally_check_conf_bound_free(struct tally_check_bound *b);
 
 /* Writes "key: value  # doc" lines for every key of desc as bound in state (configcheck). */
 void tally_check_conf_print(const struct tally_check_plugin *desc, const void *state,
-			    const char *indent, FILE *out);
+                            const char *indent, FILE *out);
 
 #endif

@@ -105,8 +105,8 @@ lookup(struct tally_check_deriv *d, const char *key, size_t len, bool *created)
 }
 
 bool
-tally_check_deriv_update(struct tally_check_deriv *d, enum tally_deriv_kind kind,
-			 const char *key, size_t len, double value, double now_s, double *out)
+tally_check_deriv_update(struct tally_check_deriv *d, enum tally_deriv_kind kind, const char *key,
+                         size_t len, double value, double now_s, double *out)
 {
 	bool created, emit = false;
 	struct deriv_entry *e = lookup(d, key, len, &created);
@@ -118,7 +118,7 @@ tally_check_deriv_update(struct tally_check_deriv *d, enum tally_deriv_kind kind
 			return false; /* no time passed: keep the older sample */
 		if (value >= e->value) {
 			*out = kind == TALLY_DERIV_RATE ? (value - e->value) / (now_s - e->when_s)
-							: value - e->value;
+			                                : value - e->value;
 			emit = true;
 		}
 	}

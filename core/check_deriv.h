@@ -33,8 +33,7 @@ void tally_check_deriv_free(struct tally_check_deriv *d);
  * has passed (the previous sample is then kept).
  */
 bool tally_check_deriv_update(struct tally_check_deriv *d, enum tally_deriv_kind kind,
-			      const char *key, size_t len, double value, double now_s,
-			      double *out);
+                              const char *key, size_t len, double value, double now_s, double *out);
 
 /* Forgets keys last updated before cutoff_s. */
 void tally_check_deriv_expire(struct tally_check_deriv *d, double cutoff_s);

@@ -1,5 +1,7 @@
 #include "check_loader.h"
 
+#include <sys/stat.h>
+
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
@@ -8,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <tally/check.h>
@@ -40,11 +41,11 @@ check_file(const struct stat *st, char *err, size_t err_len)
 		return refuse(err, err_len, "not a regular file");
 	if (st->st_mode & (S_IWGRP | S_IWOTH))
 		return refuse(err, err_len, "file is group- or world-writable (mode %04o)",
-			      (unsigned)(st->st_mode & 07777));
+		              (unsigned)(st->st_mode & 07777));
 	if (st->st_uid != 0 && st->st_uid != me)
 		return refuse(err, err_len,
-			      "file is owned by uid %u, neither root nor the agent's user (uid %u)",
-			      (unsigned)st->st_uid, (unsigned)me);
+		              "file is owned by uid %u, neither root nor the agent's user (uid %u)",
+		              (unsigned)st->st_uid, (unsigned)me);
 	return 0;
 }
 
@@ -80,22 +81,26 @@ check_desc(const struct tally_check_plugin *desc, const char *name, char *err, s
 		return refuse(err, err_len, "tally_check_entry() returned NULL");
 	if (desc->abi_version != TALLY_CHECK_ABI_VERSION)
 		return refuse(err, err_len,
-			      "check ABI version %u, this agent speaks version %u (rebuild it "
-			      "against this agent's tally/check.h)",
-			      (unsigned)desc->abi_version, (unsigned)TALLY_CHECK_ABI_VERSION);
+		              "check ABI version %u, this agent speaks version %u (rebuild it "
+		              "against this agent's tally/check.h)",
+		              (unsigned)desc->abi_version, (unsigned)TALLY_CHECK_ABI_VERSION);
 	if (desc->struct_size < TALLY_CHECK_PLUGIN_SIZE_V1)
 		return refuse(err, err_len,
-			      "descriptor struct_size %u is smaller than version %u's %zu bytes",
-			      (unsigned)desc->struct_size, (unsigned)TALLY_CHECK_ABI_VERSION,
-			      (size_t)TALLY_CHECK_PLUGIN_SIZE_V1);
+		              "descriptor struct_size %u is smaller than version %u's %zu bytes",
+		              (unsigned)desc->struct_size, (unsigned)TALLY_CHECK_ABI_VERSION,
+		              (size_t)TALLY_CHECK_PLUGIN_SIZE_V1);
 	if (!desc->name || !desc->name[0])
 		return refuse(err, err_len, "descriptor has no name");
 	if (name && strcmp(desc->name, name) != 0)
 		return refuse(err, err_len,
-			      "descriptor name \"%.64s\" does not match the file name \"%s\"",
-			      desc->name, name);
+		              "descriptor name \"%.64s\" does not match the file name \"%s\"",
+		              desc->name, name);
 	if (!desc->run)
 		return refuse(err, err_len, "descriptor has no run callback");
+	if (desc->state_size > TALLY_CHECK_MAX_STATE)
+		return refuse(err, err_len,
+		              "descriptor state_size %zu is over the %u bytes allowed",
+		              desc->state_size, (unsigned)TALLY_CHECK_MAX_STATE);
 	if (tally_check_conf_table_check(desc, why, sizeof(why)) < 0)
 		return refuse(err, err_len, "%s", why);
 	return 0;
@@ -161,7 +166,7 @@ resolve_entry(struct tally_plugin *p, char *err, size_t err_len)
 	sym = dlsym(p->handle, TALLY_CHECK_ENTRY_SYMBOL);
 	if (!sym)
 		return refuse(err, err_len, "no symbol %s (not a Tally check?)",
-			      TALLY_CHECK_ENTRY_SYMBOL);
+		              TALLY_CHECK_ENTRY_SYMBOL);
 	memcpy(&entry, &sym, sizeof(entry));
 	p->desc = entry();
 	return check_desc(p->desc, p->name, err, err_len);
@@ -282,8 +287,10 @@ keep_old_if_same_object(const struct tally_plugin_list *old, struct tally_plugin
 
 	if (!prev || prev->handle != p->handle)
 		return p;
-	TALLY_WARN("checks", "check plugin file changed in place while loaded; keeping the loaded "
-			     "one (install new versions with install(1) or mv) path=%s", p->path);
+	TALLY_WARN("checks",
+	           "check plugin file changed in place while loaded; keeping the loaded "
+	           "one (install new versions with install(1) or mv) path=%s",
+	           p->path);
 	tally_plugin_unref(p);
 	tally_plugin_ref(prev);
 	return prev;
@@ -292,7 +299,7 @@ keep_old_if_same_object(const struct tally_plugin_list *old, struct tally_plugin
 /* Loads (or reuses) dir/file into out; false when it was refused. */
 static bool
 scan_one(const char *dir, const char *file, const char *only_name,
-	 const struct tally_plugin_list *old, struct tally_plugin_list *out)
+         const struct tally_plugin_list *old, struct tally_plugin_list *out)
 {
 	char name[256], path[4096], err[512];
 	struct tally_plugin *p;
@@ -304,8 +311,10 @@ scan_one(const char *dir, const char *file, const char *only_name,
 		return false;
 	}
 	if (tally_plugin_list_find(out, name)) {
-		TALLY_WARN("checks", "skipping check plugin: an earlier checksd_path folder has "
-				     "one named %s path=%s", name, path);
+		TALLY_WARN("checks",
+		           "skipping check plugin: an earlier checksd_path folder has "
+		           "one named %s path=%s",
+		           name, path);
 		return true;
 	}
 	p = find_unchanged(old, name, path);
@@ -317,7 +326,7 @@ scan_one(const char *dir, const char *file, const char *only_name,
 	} else {
 		p = keep_old_if_same_object(old, p);
 		TALLY_DEBUG("checks", "loaded check plugin name=%s version=%s path=%s", p->name,
-			    p->desc->version ? p->desc->version : "", path);
+		            p->desc->version ? p->desc->version : "", path);
 	}
 	tally_plugin_list_add(out, p);
 	return true;
@@ -325,7 +334,7 @@ scan_one(const char *dir, const char *file, const char *only_name,
 
 size_t
 tally_plugin_scan(const char *const *dirs, size_t n_dirs, const char *only_name,
-		  const struct tally_plugin_list *old, struct tally_plugin_list *out)
+                  const struct tally_plugin_list *old, struct tally_plugin_list *out)
 {
 	size_t refused = 0;
 
@@ -335,7 +344,7 @@ tally_plugin_scan(const char *const *dirs, size_t n_dirs, const char *only_name,
 
 		if (n < 0) {
 			TALLY_DEBUG("checks", "cannot read checksd_path folder path=%s errno=%d",
-				    dirs[d], errno);
+			            dirs[d], errno);
 			continue;
 		}
 		for (int i = 0; i < n; i++) {

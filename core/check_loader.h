@@ -16,9 +16,10 @@
 #ifndef TALLY_CORE_CHECK_LOADER_H
 #define TALLY_CORE_CHECK_LOADER_H
 
+#include <sys/types.h>
+
 #include <stdbool.h>
 #include <stddef.h>
-#include <sys/types.h>
 #include <time.h>
 
 struct tally_check_plugin;
@@ -27,9 +28,9 @@ struct tally_plugin {
 	char *name; /* the file name without ".so"; equals desc->name */
 	char *path; /* the file it came from; "<builtin>" for tally_plugin_from_desc() */
 	const struct tally_check_plugin *desc; /* valid while the plugin is referenced */
-	void *handle;			       /* from dlopen; NULL for a built-in */
-	int fd;				       /* the file, open while loaded; -1 for a built-in */
-	dev_t dev;			       /* identity of the loaded file, for reloads */
+	void *handle;                          /* from dlopen; NULL for a built-in */
+	int fd;                                /* the file, open while loaded; -1 for a built-in */
+	dev_t dev;                             /* identity of the loaded file, for reloads */
 	ino_t ino;
 	off_t size;
 	struct timespec mtime;
@@ -52,7 +53,7 @@ struct tally_plugin *tally_plugin_load(const char *path, char *err, size_t err_l
  * Borrows desc, which must outlive the plugin. NULL with the reason in err.
  */
 struct tally_plugin *tally_plugin_from_desc(const struct tally_check_plugin *desc, char *err,
-					    size_t err_len);
+                                            size_t err_len);
 void tally_plugin_ref(struct tally_plugin *p);
 /* Drops one reference; at zero closes the shared object and frees p. Accepts NULL. */
 void tally_plugin_unref(struct tally_plugin *p);
@@ -67,7 +68,7 @@ void tally_plugin_unref(struct tally_plugin *p);
  * the number of refused files. Borrows dirs and old.
  */
 size_t tally_plugin_scan(const char *const *dirs, size_t n_dirs, const char *only_name,
-			 const struct tally_plugin_list *old, struct tally_plugin_list *out);
+                         const struct tally_plugin_list *old, struct tally_plugin_list *out);
 
 /* Appends p (taking over the caller's reference). */
 void tally_plugin_list_add(struct tally_plugin_list *l, struct tally_plugin *p);

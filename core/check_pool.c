@@ -15,8 +15,8 @@
 
 struct tally_check_pool {
 	pthread_mutex_t lock;
-	pthread_cond_t work;  /* a job was queued, or stop */
-	pthread_cond_t idle;  /* a worker finished a job */
+	pthread_cond_t work; /* a job was queued, or stop */
+	pthread_cond_t idle; /* a worker finished a job */
 	struct tally_pool_job *head, *tail;
 	bool stop, abandoned;
 	size_t busy;
@@ -102,7 +102,7 @@ tally_check_pool_new(unsigned n_threads, struct event_base *base, char *err, siz
 		rc = pthread_create(&pool->threads[i], NULL, worker, pool);
 		if (rc != 0) {
 			snprintf(err, err_len, "check pool: cannot start a worker: %s",
-				 strerror(rc));
+			         strerror(rc));
 			goto fail;
 		}
 		pool->n_threads++;
@@ -197,7 +197,7 @@ tally_check_pool_free(struct tally_check_pool *pool, int64_t deadline_ms)
 		for (unsigned i = 0; i < pool->n_threads; i++)
 			pthread_detach(pool->threads[i]);
 		TALLY_WARN("checks", "abandoning check runs that did not return in time runs=%zu",
-			   stuck);
+		           stuck);
 		return stuck;
 	}
 	for (unsigned i = 0; i < pool->n_threads; i++)

@@ -25,7 +25,7 @@ struct tally_pool_job {
 
 /* Returns a pool of n_threads (>= 1) workers, or NULL with a message in err. */
 struct tally_check_pool *tally_check_pool_new(unsigned n_threads, struct event_base *base,
-					      char *err, size_t err_len);
+                                              char *err, size_t err_len);
 /* Queues job (borrowed until its done() has been called). */
 void tally_check_pool_submit(struct tally_check_pool *pool, struct tally_pool_job *job);
 /* Jobs being run by a worker right now. */

@@ -1,12 +1,11 @@
 /* check_print: prints one check run for `tally check`, as JSON lines or as a table. */
-#include "check_cmd.h"
-
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include <json-c/json.h>
 
+#include "check_cmd.h"
 #include "check_sink.h"
 
 static const char *const status_names[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
@@ -58,7 +57,7 @@ print_json(const struct tally_check_run *run, FILE *out)
 		o = json_object_new_object();
 		json_object_object_add(o, "metric", json_object_new_string(m->name));
 		json_object_object_add(o, "type",
-				       json_object_new_string(tally_check_mkind_name(m->kind)));
+		                       json_object_new_string(tally_check_mkind_name(m->kind)));
 		json_object_object_add(o, "value", json_number(m->value));
 		json_object_object_add(o, "tags", json_tags(m->tags, m->n_tags));
 		json_object_object_add(o, "host", json_object_new_string(m->host));
@@ -119,14 +118,14 @@ print_table(const struct tally_check_run *run, FILE *out)
 		const struct tally_check_svc *c = &run->svcs[i];
 
 		fprintf(out, "service check %s %s \"%s\" ", c->name, status_names[c->status & 3],
-			c->message);
+		        c->message);
 		print_tags(c->tags, c->n_tags, c->host, out);
 	}
 	for (size_t i = 0; i < run->n_events; i++) {
 		const struct tally_check_evt *e = &run->events[i];
 
 		fprintf(out, "event [%s/%s] \"%s\" \"%s\" ", e->alert_type, e->priority, e->title,
-			e->text);
+		        e->text);
 		print_tags(e->tags, e->n_tags, e->host, out);
 	}
 }

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include <event2/event.h>
+
 #include <tally/check.h>
 
 #include "check_deriv.h"
@@ -161,9 +162,10 @@ on_timeout(evutil_socket_t fd, short what, void *arg)
 	inst->timed_out = true;
 	inst->st.timeouts++;
 	inst->st.state = "timeout";
-	TALLY_WARN("checks", "check run is over its timeout; not started again until it returns "
-			     "check=%s instance=%s timeout_s=%g",
-		   inst->conf->check, inst->conf->id, inst->conf->timeout_s);
+	TALLY_WARN("checks",
+	           "check run is over its timeout; not started again until it returns "
+	           "check=%s instance=%s timeout_s=%g",
+	           inst->conf->check, inst->conf->id, inst->conf->timeout_s);
 	emit_timeout(inst);
 }
 
@@ -212,7 +214,7 @@ record_failure(struct tally_check_inst *inst, struct run_result *res)
 
 	if (!res->error) {
 		snprintf(msg, sizeof(msg), "run took %.1f s, over its timeout of %g s",
-			 res->duration_ms / 1000.0, inst->conf->timeout_s);
+		         res->duration_ms / 1000.0, inst->conf->timeout_s);
 		res->error = tally_xstrdup(msg);
 	}
 	inst->st.failures++;
@@ -222,8 +224,8 @@ record_failure(struct tally_check_inst *inst, struct run_result *res)
 	inst->st.last_error = res->error;
 	res->error = NULL;
 	TALLY_WARN("checks", "check run failed check=%s instance=%s error=\"%s\" failures=%llu",
-		   inst->conf->check, inst->conf->id, inst->st.last_error,
-		   (unsigned long long)inst->st.consecutive_failures);
+	           inst->conf->check, inst->conf->id, inst->st.last_error,
+	           (unsigned long long)inst->st.consecutive_failures);
 }
 
 static void
@@ -248,8 +250,8 @@ record(struct tally_check_inst *inst)
 	}
 	if (st->consecutive_failures)
 		TALLY_INFO("checks", "check recovered check=%s instance=%s after_failures=%llu",
-			   inst->conf->check, inst->conf->id,
-			   (unsigned long long)st->consecutive_failures);
+		           inst->conf->check, inst->conf->id,
+		           (unsigned long long)st->consecutive_failures);
 	st->consecutive_failures = 0;
 	free(st->last_error);
 	st->last_error = NULL;
@@ -320,7 +322,7 @@ next_random(struct tally_check_sched *s)
 
 struct tally_check_inst *
 tally_check_sched_add(struct tally_check_sched *s, struct tally_plugin *plugin,
-		      struct tally_confd_instance *conf)
+                      struct tally_confd_instance *conf)
 {
 	struct tally_check_inst *inst = tally_xcalloc(1, sizeof(*inst));
 	int64_t interval_ms = (int64_t)(conf->interval_s * 1000.0);
@@ -350,9 +352,10 @@ tally_check_sched_add(struct tally_check_sched *s, struct tally_plugin *plugin,
 		s->head = inst;
 	s->tail = inst;
 	evtimer_add(inst->timer, &tv);
-	TALLY_INFO("checks", "scheduled check instance check=%s instance=%s interval_s=%g "
-			     "first_run_in_ms=%lld source=%s",
-		   conf->check, conf->id, conf->interval_s, (long long)delay, conf->file);
+	TALLY_INFO("checks",
+	           "scheduled check instance check=%s instance=%s interval_s=%g "
+	           "first_run_in_ms=%lld source=%s",
+	           conf->check, conf->id, conf->interval_s, (long long)delay, conf->file);
 	return inst;
 }
 
@@ -364,7 +367,7 @@ tally_check_sched_remove(struct tally_check_sched *s, struct tally_check_inst *i
 	inst->retired = true;
 	evtimer_del(inst->timer);
 	TALLY_INFO("checks", "removed check instance check=%s instance=%s%s", inst->conf->check,
-		   inst->conf->id, inst->running ? " (after its current run)" : "");
+	           inst->conf->id, inst->running ? " (after its current run)" : "");
 	if (!inst->running)
 		inst_free(inst);
 }
@@ -441,8 +444,10 @@ tally_check_sched_free(struct tally_check_sched *s, double wait_s)
 			continue;
 		}
 		/* Still inside the check: its state and plugin stay as they are, forever. */
-		TALLY_WARN("checks", "abandoning a check run that did not return check=%s "
-				     "instance=%s", inst->conf->check, inst->conf->id);
+		TALLY_WARN("checks",
+		           "abandoning a check run that did not return check=%s "
+		           "instance=%s",
+		           inst->conf->check, inst->conf->id);
 		event_free(inst->timer);
 		event_free(inst->timeout_ev);
 	}

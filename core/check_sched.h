@@ -31,15 +31,15 @@ struct tally_confd_instance;
 struct tally_plugin;
 
 #define TALLY_CHECK_BACKOFF_MAX_FACTOR 8u
-#define TALLY_CHECK_BACKOFF_CAP_S 300.0
+#define TALLY_CHECK_BACKOFF_CAP_S      300.0
 
-/* Receives one finished run (ownership passes); called on a worker thread. */
+/* Receives one finished run (ownership passes); called on workers and on the main thread. */
 typedef void (*tally_check_commit_fn)(struct tally_check_run *run, void *arg);
 
 struct tally_check_sched_opts {
 	struct event_base *base;
-	unsigned workers;	 /* check_runners */
-	const char *host;	 /* default host of submissions; borrowed, outlives the scheduler */
+	unsigned workers;        /* check_runners */
+	const char *host;        /* default host of submissions; borrowed, outlives the scheduler */
 	const char *const *tags; /* the agent's tags, added to every submission; borrowed */
 	size_t n_tags;
 	tally_check_commit_fn commit;
@@ -51,19 +51,19 @@ struct tally_check_sched_opts {
 struct tally_check_inst_status {
 	const char *state; /* "scheduled", "running", "ok", "warning", "error", "timeout" */
 	uint64_t runs, failures, timeouts, consecutive_failures;
-	uint64_t metrics_total;	  /* values sent since start */
-	size_t last_metrics;	  /* values sent by the last run */
+	uint64_t metrics_total; /* values sent since start */
+	size_t last_metrics;    /* values sent by the last run */
 	size_t last_service_checks, last_events;
-	int64_t last_run_s;	  /* Unix time the last finished run started; 0: never */
+	int64_t last_run_s; /* Unix time the last finished run started; 0: never */
 	double last_duration_ms;
 	double effective_interval_s; /* the interval with backoff */
-	char *last_error;	  /* the last failed run's reason; NULL after a success */
-	char *last_warning;	  /* the last run's warning, or NULL */
+	char *last_error;            /* the last failed run's reason; NULL after a success */
+	char *last_warning;          /* the last run's warning, or NULL */
 };
 
 /* Returns a scheduler (and its worker pool), or NULL with a message in err. Borrows opts. */
 struct tally_check_sched *tally_check_sched_new(const struct tally_check_sched_opts *opts,
-						char *err, size_t err_len);
+                                                char *err, size_t err_len);
 /*
  * Stops scheduling, waits up to wait_s seconds for running checks (their results are still
  * committed), destroys every instance and frees the scheduler. An instance whose run does not
@@ -77,8 +77,8 @@ void tally_check_sched_free(struct tally_check_sched *s, double wait_s);
  * until it is removed or the scheduler freed).
  */
 struct tally_check_inst *tally_check_sched_add(struct tally_check_sched *s,
-					       struct tally_plugin *plugin,
-					       struct tally_confd_instance *conf);
+                                               struct tally_plugin *plugin,
+                                               struct tally_confd_instance *conf);
 /*
  * Removes inst: it is not started again; it is destroyed and freed now, or when its current
  * run returns (that run's results are still sent).

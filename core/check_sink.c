@@ -30,7 +30,7 @@ const char *
 tally_check_mkind_name(enum tally_check_mkind kind)
 {
 	static const char *const names[] = { "gauge", "count", "rate", "monotonic_count",
-					     "histogram" };
+		                             "histogram" };
 
 	return (unsigned)kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "gauge";
 }
@@ -120,7 +120,7 @@ cmp_str(const void *a, const void *b)
 /* Collects the submitted and the sink's tags into *ts; -EINVAL for bad ones. */
 static int
 resolve_tags(const struct tally_check_ctx *ctx, const char *const *tags, size_t n,
-	     struct tagset *ts)
+             struct tagset *ts)
 {
 	const char **all;
 	const char *host = ctx->o.host;
@@ -199,8 +199,8 @@ deriv_key(const struct tally_check_metric *m, size_t *len)
 static void
 derive(struct tally_check_ctx *ctx, struct tally_check_metric *m)
 {
-	enum tally_deriv_kind dk = m->kind == TALLY_CK_RATE ? TALLY_DERIV_RATE
-							    : TALLY_DERIV_MONOTONIC;
+	enum tally_deriv_kind dk =
+	    m->kind == TALLY_CK_RATE ? TALLY_DERIV_RATE : TALLY_DERIV_MONOTONIC;
 	size_t len;
 	char *key;
 
@@ -209,14 +209,14 @@ derive(struct tally_check_ctx *ctx, struct tally_check_metric *m)
 		return;
 	}
 	key = deriv_key(m, &len);
-	m->has_value = tally_check_deriv_update(ctx->o.deriv, dk, key, len, m->raw, ctx->o.now_s,
-						&m->value);
+	m->has_value =
+	    tally_check_deriv_update(ctx->o.deriv, dk, key, len, m->raw, ctx->o.now_s, &m->value);
 	free(key);
 }
 
 static int
 submit_metric(struct tally_check_ctx *ctx, enum tally_check_mkind kind, const char *name,
-	      double value, const char *const *tags, size_t n_tags)
+              double value, const char *const *tags, size_t n_tags)
 {
 	struct tally_check_run *run = ctx->run;
 	struct tally_check_metric *m;
@@ -233,52 +233,54 @@ submit_metric(struct tally_check_ctx *ctx, enum tally_check_mkind kind, const ch
 	}
 	run->metrics = grow(run->metrics, run->n_metrics, &run->cap_metrics, sizeof(*m));
 	m = &run->metrics[run->n_metrics++];
-	*m = (struct tally_check_metric){ .kind = kind, .name = tally_xstrdup(name),
-					  .host = ts.host, .tags = ts.tags, .n_tags = ts.n,
-					  .raw = value, .value = value, .has_value = true };
+	*m = (struct tally_check_metric){ .kind = kind,
+		                          .name = tally_xstrdup(name),
+		                          .host = ts.host,
+		                          .tags = ts.tags,
+		                          .n_tags = ts.n,
+		                          .raw = value,
+		                          .value = value,
+		                          .has_value = true };
 	if (kind == TALLY_CK_RATE || kind == TALLY_CK_MONOTONIC_COUNT)
 		derive(ctx, m);
 	return 0;
 }
 
 static int
-op_gauge(struct tally_check_ctx *ctx, const char *name, double v, const char *const *tags,
-	 size_t n)
+op_gauge(struct tally_check_ctx *ctx, const char *name, double v, const char *const *tags, size_t n)
 {
 	return submit_metric(ctx, TALLY_CK_GAUGE, name, v, tags, n);
 }
 
 static int
-op_count(struct tally_check_ctx *ctx, const char *name, double v, const char *const *tags,
-	 size_t n)
+op_count(struct tally_check_ctx *ctx, const char *name, double v, const char *const *tags, size_t n)
 {
 	return submit_metric(ctx, TALLY_CK_COUNT, name, v, tags, n);
 }
 
 static int
-op_rate(struct tally_check_ctx *ctx, const char *name, double v, const char *const *tags,
-	size_t n)
+op_rate(struct tally_check_ctx *ctx, const char *name, double v, const char *const *tags, size_t n)
 {
 	return submit_metric(ctx, TALLY_CK_RATE, name, v, tags, n);
 }
 
 static int
-op_monotonic_count(struct tally_check_ctx *ctx, const char *name, double v,
-		   const char *const *tags, size_t n)
+op_monotonic_count(struct tally_check_ctx *ctx, const char *name, double v, const char *const *tags,
+                   size_t n)
 {
 	return submit_metric(ctx, TALLY_CK_MONOTONIC_COUNT, name, v, tags, n);
 }
 
 static int
 op_histogram(struct tally_check_ctx *ctx, const char *name, double v, const char *const *tags,
-	     size_t n)
+             size_t n)
 {
 	return submit_metric(ctx, TALLY_CK_HISTOGRAM, name, v, tags, n);
 }
 
 static int
 op_service_check(struct tally_check_ctx *ctx, const char *name, enum tally_check_status status,
-		 const char *const *tags, size_t n_tags, const char *message)
+                 const char *const *tags, size_t n_tags, const char *message)
 {
 	struct tally_check_run *run = ctx->run;
 	struct tally_check_svc *sc;
@@ -296,9 +298,12 @@ op_service_check(struct tally_check_ctx *ctx, const char *name, enum tally_check
 	}
 	run->svcs = grow(run->svcs, run->n_svcs, &run->cap_svcs, sizeof(*sc));
 	sc = &run->svcs[run->n_svcs++];
-	*sc = (struct tally_check_svc){ .name = tally_xstrdup(name), .status = (int)status,
-					.host = ts.host, .tags = ts.tags, .n_tags = ts.n,
-					.message = tally_xstrdup(message ? message : "") };
+	*sc = (struct tally_check_svc){ .name = tally_xstrdup(name),
+		                        .status = (int)status,
+		                        .host = ts.host,
+		                        .tags = ts.tags,
+		                        .n_tags = ts.n,
+		                        .message = tally_xstrdup(message ? message : "") };
 	return 0;
 }
 
@@ -345,7 +350,9 @@ op_event(struct tally_check_ctx *ctx, const struct tally_check_event *ev)
 		.priority = tally_xstrdup(prio),
 		.aggregation_key = tally_xstrdup(ev->aggregation_key ? ev->aggregation_key : ""),
 		.source_type_name = tally_xstrdup(ev->source_type_name ? ev->source_type_name : ""),
-		.host = ts.host, .tags = ts.tags, .n_tags = ts.n,
+		.host = ts.host,
+		.tags = ts.tags,
+		.n_tags = ts.n,
 		.timestamp = ev->timestamp ? ev->timestamp : run->wall_s,
 	};
 	return 0;
@@ -415,10 +422,11 @@ tally_check_sink_finish(struct tally_check_ctx *ctx)
 	struct tally_check_run *run = ctx->run;
 
 	if (run->dropped)
-		TALLY_WARN("check", "dropped submissions (bad name, value or tags, or over %d per "
-				    "run) check=%s instance=%s dropped=%llu",
-			   TALLY_CHECK_MAX_SUBMISSIONS, run->check, run->instance,
-			   (unsigned long long)run->dropped);
+		TALLY_WARN("check",
+		           "dropped submissions (bad name, value or tags, or over %d per "
+		           "run) check=%s instance=%s dropped=%llu",
+		           TALLY_CHECK_MAX_SUBMISSIONS, run->check, run->instance,
+		           (unsigned long long)run->dropped);
 	free(ctx);
 	return run;
 }

@@ -21,8 +21,8 @@ struct tally_check_ops;
 
 /* Per-run limits (tally/check.h documents them for check authors). */
 #define TALLY_CHECK_MAX_SUBMISSIONS 100000
-#define TALLY_CHECK_MAX_NAME 200
-#define TALLY_CHECK_MAX_TAGS 64
+#define TALLY_CHECK_MAX_NAME        200
+#define TALLY_CHECK_MAX_TAGS        64
 
 /* What the check called; kept so `tally check` can report it. */
 enum tally_check_mkind {
@@ -39,11 +39,11 @@ const char *tally_check_mkind_name(enum tally_check_mkind kind);
 struct tally_check_metric {
 	enum tally_check_mkind kind;
 	char *name;
-	char *host;	/* "" means no host */
-	char **tags;	/* sorted, unique, never a host: tag */
+	char *host;  /* "" means no host */
+	char **tags; /* sorted, unique, never a host: tag */
 	size_t n_tags;
-	double raw;	/* as submitted */
-	double value;	/* what goes out: raw, or the computed rate or delta */
+	double raw;     /* as submitted */
+	double value;   /* what goes out: raw, or the computed rate or delta */
 	bool has_value; /* false: a rate/monotonic_count with nothing to send yet */
 };
 
@@ -66,7 +66,7 @@ struct tally_check_evt {
 
 /* One finished run. Owns everything it points to; free with tally_check_run_free(). */
 struct tally_check_run {
-	char *check;	/* the check's name */
+	char *check;    /* the check's name */
 	char *instance; /* the instance's id */
 	int64_t wall_s; /* when the run started, Unix seconds */
 	struct tally_check_metric *metrics;
@@ -86,14 +86,14 @@ void tally_check_run_free(struct tally_check_run *run);
 size_t tally_check_run_values(const struct tally_check_run *run);
 
 struct tally_check_sink_opts {
-	const char *check;	    /* borrowed for the sink's life, like everything here */
+	const char *check; /* borrowed for the sink's life, like everything here */
 	const char *instance;
-	const char *host;	    /* default host; "" for none */
-	const char *const *tags;    /* added to every submission: instance tags, agent tags */
+	const char *host;        /* default host; "" for none */
+	const char *const *tags; /* added to every submission: instance tags, agent tags */
 	size_t n_tags;
 	struct tally_check_deriv *deriv; /* the instance's previous samples; used, not owned */
-	double now_s;		    /* CLOCK_MONOTONIC seconds: the run's time for rates */
-	int64_t wall_s;		    /* the run's Unix time */
+	double now_s;                    /* CLOCK_MONOTONIC seconds: the run's time for rates */
+	int64_t wall_s;                  /* the run's Unix time */
 };
 
 /* The agent's ops table (static, valid forever). */

@@ -1,10 +1,10 @@
 /* check_status: the checks section of `tally status`, built from check_sched's accessors. */
-#include "check_sched.h"
-
 #include <json-c/json.h>
+
 #include <tally/check.h>
 
 #include "check_loader.h"
+#include "check_sched.h"
 #include "confd.h"
 
 static void

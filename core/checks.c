@@ -1,16 +1,19 @@
 #include "checks.h"
 
+#include "config.h"
+
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <json-c/json.h>
+
 #include <tally/check.h>
 
 #include "check_loader.h"
-#include "config.h"
 #include "confd.h"
 #include "log.h"
 #include "xmem.h"
@@ -118,7 +121,7 @@ confd_suffix(const char *confd_path, const char *name)
 /* Every conf.d name without a plugin is an error. */
 static size_t
 orphan_files(const struct tally_config *cfg, const struct tally_plugin_list *plugins,
-	     tally_check_conf_report_fn report, void *arg)
+             tally_check_conf_report_fn report, void *arg)
 {
 	char **names = NULL, msg[4400];
 	size_t n = 0, errors = 0;
@@ -128,8 +131,8 @@ orphan_files(const struct tally_config *cfg, const struct tally_plugin_list *plu
 	for (size_t i = 0; i < n; i++) {
 		if (!tally_plugin_list_find(plugins, names[i])) {
 			snprintf(msg, sizeof(msg), "%s/%s%s: no check plugin %s.so in checksd_path",
-				 cfg->confd_path, names[i], confd_suffix(cfg->confd_path, names[i]),
-				 names[i]);
+			         cfg->confd_path, names[i], confd_suffix(cfg->confd_path, names[i]),
+			         names[i]);
 			report(arg, msg);
 			errors++;
 		}
@@ -142,17 +145,17 @@ orphan_files(const struct tally_config *cfg, const struct tally_plugin_list *plu
 /* Loads plugins and instances; returns the number of problems. */
 static size_t
 load_all(const struct tally_config *cfg, const struct tally_plugin_list *old,
-	 struct tally_plugin_list *plugins, struct wanted_list *w,
-	 tally_check_conf_report_fn report, void *arg)
+         struct tally_plugin_list *plugins, struct wanted_list *w,
+         tally_check_conf_report_fn report, void *arg)
 {
 	size_t errors = tally_plugin_scan((const char *const *)cfg->checksd_paths,
-					  cfg->n_checksd_paths, NULL, old, plugins);
+	                                  cfg->n_checksd_paths, NULL, old, plugins);
 
 	for (size_t i = 0; i < plugins->n; i++) {
 		struct tally_confd_list list = { 0 };
 
-		errors += tally_confd_load(cfg->confd_path, plugins->items[i]->desc, &list, report,
-					   arg);
+		errors +=
+		    tally_confd_load(cfg->confd_path, plugins->items[i]->desc, &list, report, arg);
 		for (size_t j = 0; j < list.n; j++)
 			wanted_add(w, plugins->items[i], list.items[j]);
 		free(list.items);
@@ -198,7 +201,7 @@ apply(struct tally_checks *c, struct wanted_list *w)
 		}
 	}
 	TALLY_INFO("checks", "check instances loaded kept=%zu added=%zu removed=%zu", kept, added,
-		   removed);
+	           removed);
 }
 
 int
@@ -219,8 +222,8 @@ tally_checks_reload(struct tally_checks *c)
 
 struct tally_checks *
 tally_checks_new_with(const struct tally_config *cfg, struct event_base *base,
-		      tally_check_commit_fn commit, void *arg, bool no_jitter, char *err,
-		      size_t err_len)
+                      tally_check_commit_fn commit, void *arg, bool no_jitter, char *err,
+                      size_t err_len)
 {
 	struct tally_checks *c = tally_xcalloc(1, sizeof(*c));
 	struct tally_check_sched_opts o = {
@@ -258,27 +261,17 @@ tally_checks_free(struct tally_checks *c)
 struct json_object *
 tally_checks_status_json(struct tally_checks *c)
 {
-	struct json_object *o = json_object_new_object();
-	struct json_object *plugins = json_object_new_array();
+	return tally_check_sched_status_json(c->sched);
+}
+
+struct json_object *
+tally_checks_errors_json(struct tally_checks *c)
+{
 	struct json_object *errors = json_object_new_array();
 
-	for (size_t i = 0; i < c->plugins.n; i++) {
-		const struct tally_plugin *p = c->plugins.items[i];
-		struct json_object *po = json_object_new_object();
-
-		json_object_object_add(po, "name", json_object_new_string(p->name));
-		json_object_object_add(po, "version",
-				       json_object_new_string(p->desc->version ? p->desc->version
-									       : ""));
-		json_object_object_add(po, "path", json_object_new_string(p->path));
-		json_object_array_add(plugins, po);
-	}
 	for (size_t i = 0; i < c->errors.n; i++)
 		json_object_array_add(errors, json_object_new_string(c->errors.v[i]));
-	json_object_object_add(o, "instances", tally_check_sched_status_json(c->sched));
-	json_object_object_add(o, "plugins", plugins);
-	json_object_object_add(o, "errors", errors);
-	return o;
+	return errors;
 }
 
 struct json_object *
@@ -298,10 +291,9 @@ print_conf_error(void *arg, const char *msg)
 static void
 print_instance(const struct tally_plugin *p, const struct tally_confd_instance *ci, FILE *out)
 {
-	fprintf(out, "    - id: %s\n      source: %s:%d:%d\n", ci->id, ci->file, ci->line,
-		ci->col);
+	fprintf(out, "    - id: %s\n      source: %s:%d:%d\n", ci->id, ci->file, ci->line, ci->col);
 	fprintf(out, "      min_collection_interval: %g\n      timeout: %g\n      tags: [",
-		ci->interval_s, ci->timeout_s);
+	        ci->interval_s, ci->timeout_s);
 	for (size_t i = 0; i < ci->n_tags; i++)
 		fprintf(out, "%s\"%s\"", i ? ", " : "", ci->tags[i]);
 	fputs("]\n", out);
@@ -322,13 +314,14 @@ tally_checks_configcheck(const struct tally_config *cfg, FILE *out, FILE *err)
 		size_t n = 0;
 
 		fprintf(out, "  %s:  # version %s, %s\n", p->name,
-			p->desc->version ? p->desc->version : "?", p->path);
+		        p->desc->version ? p->desc->version : "?", p->path);
 		for (size_t j = 0; j < w.n; j++) {
 			if (w.v[j].plugin == p && ++n)
 				print_instance(p, w.v[j].conf, out);
 		}
 		if (n == 0)
-			fprintf(out, "    # no instances: runs only with a conf.d/%s.yaml\n", p->name);
+			fprintf(out, "    # no instances: runs only with a conf.d/%s.yaml\n",
+			        p->name);
 	}
 	for (size_t j = 0; j < w.n; j++)
 		tally_confd_instance_free(w.v[j].conf);

@@ -35,14 +35,14 @@ struct tally_checks;
  * worker threads cannot start.
  */
 struct tally_checks *tally_checks_new(const struct tally_config *cfg, struct event_base *base,
-				      struct tally_receiver *rx, char *err, size_t err_len);
+                                      struct tally_receiver *rx, char *err, size_t err_len);
 /*
  * Same, but every finished run goes to commit(run, arg) on a worker thread (tests, tools).
  * no_jitter starts every instance's first run at once.
  */
-struct tally_checks *tally_checks_new_with(const struct tally_config *cfg,
-					   struct event_base *base, tally_check_commit_fn commit,
-					   void *arg, bool no_jitter, char *err, size_t err_len);
+struct tally_checks *tally_checks_new_with(const struct tally_config *cfg, struct event_base *base,
+                                           tally_check_commit_fn commit, void *arg, bool no_jitter,
+                                           char *err, size_t err_len);
 
 /*
  * SIGHUP: scans checksd_path and conf.d again. Instances whose check file and configuration
@@ -59,12 +59,15 @@ int tally_checks_reload(struct tally_checks *c);
 void tally_checks_free(struct tally_checks *c);
 
 /*
- * The checks section of `tally status`: a new json-c object the caller puts:
- * {"instances": [{check, instance, status, runs, failures, timeouts, last_run,
- * last_duration_ms, metrics, last_error, ...}], "plugins": [{name, version, path}],
- * "errors": ["FILE:LINE:COL: ..."]}.
+ * The checks section of `tally status`: a new json-c array the caller puts, one object per
+ * instance: {check, instance, version, plugin, config, status ("scheduled", "running", "ok",
+ * "warning", "error", "timeout"), interval_s, effective_interval_s, timeout_s, runs,
+ * failures, consecutive_failures, timeouts, last_run (Unix s), last_duration_ms, metrics
+ * (sent by the last run), metrics_total, service_checks, events, last_error, last_warning}.
  */
 struct json_object *tally_checks_status_json(struct tally_checks *c);
+/* A new json-c array of the last (re)load's problems, "FILE:LINE:COL: message" strings. */
+struct json_object *tally_checks_errors_json(struct tally_checks *c);
 /* The same with a void * argument, for struct tally_status_src.checks_json. */
 struct json_object *tally_checks_status_json_cb(void *c);
 

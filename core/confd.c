@@ -1,5 +1,7 @@
 #include "confd.h"
 
+#include <sys/stat.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -7,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <tally/check.h>
 
@@ -15,7 +16,7 @@
 #include "ytree.h"
 
 #define FNV64_OFFSET 0xcbf29ce484222325ull
-#define FNV64_PRIME 0x100000001b3ull
+#define FNV64_PRIME  0x100000001b3ull
 
 /* Where one file's problems go, and how many there were. */
 struct reporter {
@@ -123,8 +124,8 @@ tally_confd_list_clear(struct tally_confd_list *l)
 
 /* The instance's value for key, else init_config's (when allowed there). */
 static const struct tally_ynode *
-generic_node(const struct tally_ynode *init_config, const struct tally_ynode *inst,
-	     const char *key, const char **from)
+generic_node(const struct tally_ynode *init_config, const struct tally_ynode *inst, const char *key,
+             const char **from)
 {
 	const struct tally_ynode *n = tally_ynode_map_get(inst, key);
 
@@ -138,7 +139,7 @@ generic_node(const struct tally_ynode *init_config, const struct tally_ynode *in
 
 static int
 read_seconds(const struct tally_ynode *init_config, const struct tally_ynode *inst,
-	     const char *where, const char *key, double *out, struct reporter *r)
+             const char *where, const char *key, double *out, struct reporter *r)
 {
 	char what[128], msg[768];
 	const char *from;
@@ -147,8 +148,8 @@ read_seconds(const struct tally_ynode *init_config, const struct tally_ynode *in
 	if (!n)
 		return 0;
 	snprintf(what, sizeof(what), "%s.%s", strcmp(from, "instance") ? from : where, key);
-	if (tally_ynode_double(n, what, TALLY_CONFD_MIN_INTERVAL_S, TALLY_CONFD_MAX_INTERVAL_S,
-			       out, msg, sizeof(msg)) < 0) {
+	if (tally_ynode_double(n, what, TALLY_CONFD_MIN_INTERVAL_S, TALLY_CONFD_MAX_INTERVAL_S, out,
+	                       msg, sizeof(msg)) < 0) {
 		forward_report(r, msg);
 		return -EINVAL;
 	}
@@ -157,7 +158,7 @@ read_seconds(const struct tally_ynode *init_config, const struct tally_ynode *in
 
 static int
 read_tags(struct tally_confd_instance *ci, const struct tally_ynode *init_config,
-	  const struct tally_ynode *inst, const char *where, struct reporter *r)
+          const struct tally_ynode *inst, const char *where, struct reporter *r)
 {
 	char what[128], msg[768];
 	const char *from, *service;
@@ -186,8 +187,8 @@ read_tags(struct tally_confd_instance *ci, const struct tally_ynode *init_config
 
 static struct tally_confd_instance *
 build_instance(const struct tally_check_plugin *desc, const struct tally_ydoc *doc,
-	       const struct tally_ynode *init_config, const struct tally_ynode *inst,
-	       size_t index, struct reporter *r)
+               const struct tally_ynode *init_config, const struct tally_ynode *inst, size_t index,
+               struct reporter *r)
 {
 	struct tally_confd_instance *ci = tally_xcalloc(1, sizeof(*ci));
 	char where[64];
@@ -208,10 +209,10 @@ build_instance(const struct tally_check_plugin *desc, const struct tally_ydoc *d
 	read_tags(ci, init_config, inst, where, r);
 	if (inst->kind != TALLY_YNODE_MAP && inst->kind != TALLY_YNODE_NULL)
 		report_at(r, inst, "%s: expected a map of settings, got %s", where,
-			  tally_ynode_kind_name(inst->kind));
+		          tally_ynode_kind_name(inst->kind));
 	else
 		tally_check_conf_bind(desc, init_config, inst, where, ci->state, &ci->bound,
-				      forward_report, r);
+		                      forward_report, r);
 	if (r->errors != before) {
 		tally_confd_instance_free(ci);
 		return NULL;
@@ -232,27 +233,27 @@ top_key_known(const char *key)
 
 static void
 load_doc(const struct tally_ydoc *doc, const struct tally_check_plugin *desc,
-	 struct tally_confd_list *out, struct reporter *r)
+         struct tally_confd_list *out, struct reporter *r)
 {
 	const struct tally_ynode *root = doc->root, *init_config, *instances;
 	bool init_ok;
 
 	if (root->kind != TALLY_YNODE_MAP) {
 		report_at(r, root, "expected a map with init_config: and instances:, got %s",
-			  tally_ynode_kind_name(root->kind));
+		          tally_ynode_kind_name(root->kind));
 		return;
 	}
 	for (size_t i = 0; i < root->n; i++) {
 		if (!top_key_known(root->pairs[i].key->text))
 			report_at(r, root->pairs[i].key,
-				  "unknown key \"%s\" (expected init_config: and instances:)",
-				  root->pairs[i].key->text);
+			          "unknown key \"%s\" (expected init_config: and instances:)",
+			          root->pairs[i].key->text);
 	}
 	init_config = tally_ynode_map_get(root, "init_config");
 	if (init_config && init_config->kind != TALLY_YNODE_MAP &&
 	    init_config->kind != TALLY_YNODE_NULL) {
 		report_at(r, init_config, "init_config: expected a map, got %s",
-			  tally_ynode_kind_name(init_config->kind));
+		          tally_ynode_kind_name(init_config->kind));
 		return;
 	}
 	init_ok = tally_check_conf_check_init(desc, init_config, forward_report, r) == 0;
@@ -263,12 +264,12 @@ load_doc(const struct tally_ydoc *doc, const struct tally_check_plugin *desc,
 		return;
 	if (instances->kind != TALLY_YNODE_SEQ) {
 		report_at(r, instances, "instances: expected a list, got %s",
-			  tally_ynode_kind_name(instances->kind));
+		          tally_ynode_kind_name(instances->kind));
 		return;
 	}
 	for (size_t i = 0; i < instances->n; i++) {
 		struct tally_confd_instance *ci =
-			build_instance(desc, doc, init_config, instances->items[i], i, r);
+		    build_instance(desc, doc, init_config, instances->items[i], i, r);
 
 		/* A wrong init_config keeps every instance of the file from running. */
 		if (ci && init_ok)
@@ -280,7 +281,7 @@ load_doc(const struct tally_ydoc *doc, const struct tally_check_plugin *desc,
 
 static void
 load_file(const char *path, const struct tally_check_plugin *desc, struct tally_confd_list *out,
-	  struct reporter *r)
+          struct reporter *r)
 {
 	char err[768];
 	struct tally_ydoc *doc = tally_ydoc_load_file(path, err, sizeof(err));
@@ -317,7 +318,7 @@ is_regular(const char *path)
 /* Loads every *.yaml / *.yml file of dir in name order; returns how many there were. */
 static size_t
 load_dir(const char *dir, const struct tally_check_plugin *desc, struct tally_confd_list *out,
-	 struct reporter *r)
+         struct reporter *r)
 {
 	struct dirent **ents = NULL;
 	char path[4096];
@@ -340,7 +341,7 @@ load_dir(const char *dir, const struct tally_check_plugin *desc, struct tally_co
 
 static void
 load_default(const struct tally_check_plugin *desc, struct tally_confd_list *out,
-	     struct reporter *r)
+             struct reporter *r)
 {
 	char name[300], err[256];
 	struct tally_ydoc *doc;
@@ -357,7 +358,7 @@ load_default(const struct tally_check_plugin *desc, struct tally_confd_list *out
 
 size_t
 tally_confd_load(const char *confd_path, const struct tally_check_plugin *desc,
-		 struct tally_confd_list *out, tally_check_conf_report_fn report, void *arg)
+                 struct tally_confd_list *out, tally_check_conf_report_fn report, void *arg)
 {
 	static const char *const suffixes[] = { ".yaml", ".yml" };
 	struct reporter r = { report, arg, 0 };
@@ -365,8 +366,8 @@ tally_confd_load(const char *confd_path, const struct tally_check_plugin *desc,
 	size_t files = 0;
 
 	for (size_t i = 0; confd_path && i < 2; i++) {
-		int len = snprintf(path, sizeof(path), "%s/%s%s", confd_path, desc->name,
-				   suffixes[i]);
+		int len =
+		    snprintf(path, sizeof(path), "%s/%s%s", confd_path, desc->name, suffixes[i]);
 
 		if (len > 0 && (size_t)len < sizeof(path) && is_regular(path)) {
 			load_file(path, desc, out, &r);
@@ -416,7 +417,8 @@ tally_confd_names(const char *confd_path, char ***names, size_t *n)
 		size_t len = strlen(f), stem = yaml_stem(f);
 		int plen = snprintf(path, sizeof(path), "%s/%s", confd_path, f);
 
-		if (plen > 0 && (size_t)plen < sizeof(path) && f[0] != '.' && stat(path, &st) == 0) {
+		if (plen > 0 && (size_t)plen < sizeof(path) && f[0] != '.' &&
+		    stat(path, &st) == 0) {
 			if (S_ISREG(st.st_mode) && stem)
 				add_name(names, n, f, stem);
 			else if (S_ISDIR(st.st_mode) && len > 2 && strcmp(f + len - 2, ".d") == 0)

@@ -26,8 +26,8 @@
 struct tally_check_plugin;
 
 #define TALLY_CONFD_DEFAULT_INTERVAL_S 15.0
-#define TALLY_CONFD_MIN_INTERVAL_S 0.05
-#define TALLY_CONFD_MAX_INTERVAL_S 86400.0
+#define TALLY_CONFD_MIN_INTERVAL_S     0.05
+#define TALLY_CONFD_MAX_INTERVAL_S     86400.0
 
 /* One resolved entry of instances:. Everything here is owned by the instance. */
 struct tally_confd_instance {
@@ -35,7 +35,7 @@ struct tally_confd_instance {
 	char *id;    /* "NAME:0123456789abcdef": a digest of init_config and the instance */
 	char *file;  /* the file it came from, or "NAME <default instance>" */
 	int line, col;
-	size_t index;	   /* position in its file's instances: */
+	size_t index;      /* position in its file's instances: */
 	double interval_s; /* min_collection_interval */
 	double timeout_s;
 	char **tags; /* tags: plus service:VALUE, as written */
@@ -55,8 +55,7 @@ struct tally_confd_list {
  * report(arg, "FILE:LINE:COL: message"). Returns the number of problems (0: all good).
  */
 size_t tally_confd_load(const char *confd_path, const struct tally_check_plugin *desc,
-			struct tally_confd_list *out, tally_check_conf_report_fn report,
-			void *arg);
+                        struct tally_confd_list *out, tally_check_conf_report_fn report, void *arg);
 
 /*
  * Appends the name of every check that has a file in confd_path (NAME.yaml, NAME.yml or a

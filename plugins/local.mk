@@ -15,6 +15,10 @@ PLUGIN_LDFLAGS = -module -avoid-version -no-undefined -shared $(SAN_LDFLAGS) \
 # TALLY_BUILDTREE_CHECKS (which copies them into the build tree's checks.d/).
 checkplugindir = $(pkglibdir)/checks.d
 checkplugin_LTLIBRARIES =
+# The installed default checksd_path exists even before any bundled check is installed.
+install-exec-local:
+	$(MKDIR_P) '$(DESTDIR)$(checkplugindir)'
+
 noinst_LTLIBRARIES =
 TALLY_BUILDTREE_CHECKS =
 

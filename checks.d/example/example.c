@@ -19,21 +19,28 @@
 
 /* One instance's state: the agent allocates and zeroes it, and binds the config into it. */
 struct example_state {
-	const char *proc_root;	  /* bound from the instance's proc_root: (owned by the agent) */
+	const char *proc_root;    /* bound from the instance's proc_root: (owned by the agent) */
 	const char *counter_file; /* bound from counter_file: */
-	int64_t scale;		  /* bound from scale: */
+	int64_t scale;            /* bound from scale: */
 };
 
 /* The keys an instance may set, with their defaults; anything else is a configuration error. */
 static const struct tally_check_conf example_conf[] = {
-	{ .key = "proc_root", .type = TALLY_CONF_STR, .def = "/proc",
+	{ .key = "proc_root",
+	  .type = TALLY_CONF_STR,
+	  .def = "/proc",
 	  .offset = offsetof(struct example_state, proc_root),
 	  .doc = "where /proc is mounted (/host/proc in a container)" },
-	{ .key = "counter_file", .type = TALLY_CONF_STR,
+	{ .key = "counter_file",
+	  .type = TALLY_CONF_STR,
 	  .def = "/sys/class/net/lo/statistics/rx_bytes",
 	  .offset = offsetof(struct example_state, counter_file),
 	  .doc = "a file holding one ever-growing number" },
-	{ .key = "scale", .type = TALLY_CONF_INT, .def = "1", .min = 1, .max = 1000000,
+	{ .key = "scale",
+	  .type = TALLY_CONF_INT,
+	  .def = "1",
+	  .min = 1,
+	  .max = 1000000,
 	  .offset = offsetof(struct example_state, scale),
 	  .doc = "the counter is divided by this before it is submitted" },
 	{ 0 },
@@ -42,7 +49,7 @@ static const struct tally_check_conf example_conf[] = {
 /* Reads loadavg ("0.52 0.58 0.59 2/1234 5678") and submits five gauges. */
 static int
 example_loadavg(struct example_state *st, const struct tally_check_ops *ops,
-		struct tally_check_ctx *ctx)
+                struct tally_check_ctx *ctx)
 {
 	char path[4096];
 	double l1, l5, l15;
@@ -75,7 +82,7 @@ example_loadavg(struct example_state *st, const struct tally_check_ops *ops,
 /* Reads counter_file; a file that cannot be read is reported, not a failed run. */
 static void
 example_counter(struct example_state *st, const struct tally_check_ops *ops,
-		struct tally_check_ctx *ctx)
+                struct tally_check_ctx *ctx)
 {
 	const char *tags[] = { "source:counter_file" };
 	char msg[4200] = "";
@@ -83,8 +90,7 @@ example_counter(struct example_state *st, const struct tally_check_ops *ops,
 	FILE *f = fopen(st->counter_file, "r");
 
 	if (!f)
-		snprintf(msg, sizeof(msg), "cannot open %s: %s", st->counter_file,
-			 strerror(errno));
+		snprintf(msg, sizeof(msg), "cannot open %s: %s", st->counter_file, strerror(errno));
 	else if (fscanf(f, "%lf", &value) != 1)
 		snprintf(msg, sizeof(msg), "%s does not start with a number", st->counter_file);
 	if (f)

@@ -54,6 +54,12 @@ extern "C" {
 /* The symbol the agent looks up; define it with TALLY_CHECK_DEFINE(). */
 #define TALLY_CHECK_ENTRY_SYMBOL "tally_check_entry"
 
+#if defined(__GNUC__)
+#define TALLY_CHECK_PRINTF(fmt, first) __attribute__((format(printf, fmt, first)))
+#else
+#define TALLY_CHECK_PRINTF(fmt, first)
+#endif
+
 /* Opaque: one run's submission buffer, owned by the agent, valid during run() only. */
 struct tally_check_ctx;
 
@@ -78,14 +84,14 @@ enum tally_check_log_level {
  * call; NULL means "absent" for all but title. This struct is frozen for ABI version 1.
  */
 struct tally_check_event {
-	const char *title;	     /* required */
-	const char *text;	     /* may be NULL */
-	const char *alert_type;	     /* "info" (default), "warning", "error" or "success" */
-	const char *priority;	     /* "normal" (default) or "low" */
-	const char *aggregation_key; /* may be NULL */
+	const char *title;            /* required */
+	const char *text;             /* may be NULL */
+	const char *alert_type;       /* "info" (default), "warning", "error" or "success" */
+	const char *priority;         /* "normal" (default) or "low" */
+	const char *aggregation_key;  /* may be NULL */
 	const char *source_type_name; /* may be NULL */
-	int64_t timestamp;	     /* Unix seconds; 0: now */
-	const char *const *tags;     /* "key:value" strings, n_tags of them; may be NULL */
+	int64_t timestamp;            /* Unix seconds; 0: now */
+	const char *const *tags;      /* "key:value" strings, n_tags of them; may be NULL */
 	size_t n_tags;
 };
 
@@ -123,22 +129,22 @@ struct tally_check_ops {
 	uint32_t struct_size; /* sizeof this struct in the agent: which ops exist */
 
 	int (*gauge)(struct tally_check_ctx *ctx, const char *name, double value,
-		     const char *const *tags, size_t n_tags);
+	             const char *const *tags, size_t n_tags);
 	int (*count)(struct tally_check_ctx *ctx, const char *name, double value,
-		     const char *const *tags, size_t n_tags);
+	             const char *const *tags, size_t n_tags);
 	int (*rate)(struct tally_check_ctx *ctx, const char *name, double value,
-		    const char *const *tags, size_t n_tags);
+	            const char *const *tags, size_t n_tags);
 	int (*monotonic_count)(struct tally_check_ctx *ctx, const char *name, double value,
-			       const char *const *tags, size_t n_tags);
+	                       const char *const *tags, size_t n_tags);
 	int (*histogram)(struct tally_check_ctx *ctx, const char *name, double value,
-			 const char *const *tags, size_t n_tags);
+	                 const char *const *tags, size_t n_tags);
 	/*
 	 * A service check: is the thing this check watches up? status is enum
 	 * tally_check_status; message (may be NULL) says why, typically empty when OK.
 	 */
 	int (*service_check)(struct tally_check_ctx *ctx, const char *name,
-			     enum tally_check_status status, const char *const *tags,
-			     size_t n_tags, const char *message);
+	                     enum tally_check_status status, const char *const *tags, size_t n_tags,
+	                     const char *message);
 	/* An event; *ev and what it points to are borrowed for the call. */
 	int (*event)(struct tally_check_ctx *ctx, const struct tally_check_event *ev);
 	/*
@@ -146,25 +152,21 @@ struct tally_check_ops {
 	 * line marks the run as "warning" in `tally status`; when run() fails, its last ERROR
 	 * line becomes the instance's last error there.
 	 */
-	void (*log)(struct tally_check_ctx *ctx, enum tally_check_log_level level,
-		    const char *fmt, ...)
-#if defined(__GNUC__)
-		__attribute__((format(printf, 3, 4)))
-#endif
-		;
+	void (*log)(struct tally_check_ctx *ctx, enum tally_check_log_level level, const char *fmt,
+	            ...) TALLY_CHECK_PRINTF(3, 4);
 	/* Ops added after ABI version 1 go here, never above. */
 };
 
 /* True when the agent's ops table has op (e.g. TALLY_CHECK_HAS_OP(ops, event)). */
-#define TALLY_CHECK_HAS_OP(ops, op)                                                         \
-	((ops)->struct_size >= offsetof(struct tally_check_ops, op) + sizeof((ops)->op) &&     \
+#define TALLY_CHECK_HAS_OP(ops, op)                                                                \
+	((ops)->struct_size >= offsetof(struct tally_check_ops, op) + sizeof((ops)->op) &&         \
 	 (ops)->op != NULL)
 
 /* Types of instance config values, and what the bound field in the state must be. */
 enum tally_check_conf_type {
 	TALLY_CONF_END = 0, /* terminates the table: { 0 } */
-	TALLY_CONF_STR,	    /* const char *: NUL-terminated, owned by the agent */
-	TALLY_CONF_INT,	    /* int64_t */
+	TALLY_CONF_STR,     /* const char *: NUL-terminated, owned by the agent */
+	TALLY_CONF_INT,     /* int64_t */
 	TALLY_CONF_DOUBLE,  /* double */
 	TALLY_CONF_BOOL,    /* bool: true/false, yes/no, on/off, 1/0 */
 	TALLY_CONF_STRLIST, /* struct tally_check_strlist: a YAML list (or one string) */
@@ -189,17 +191,21 @@ struct tally_check_strlist {
  * lists them all); such an instance does not run.
  *
  * Keys every instance has without declaring them: min_collection_interval (seconds, default
- * 15), timeout (seconds a run may take, default the interval but at least 1) and tags (list).
+ * 15), timeout (seconds a run may take, default the interval but at least 1), tags (list) and
+ * service (adds the tag service:VALUE); init_config may set the first two for all instances.
  */
 struct tally_check_conf {
-	const char *key;    /* NULL terminates the table */
+	const char *key; /* NULL terminates the table */
 	enum tally_check_conf_type type;
-	uint32_t flags;	    /* TALLY_CONF_REQUIRED or 0 */
-	const char *def;    /* default as YAML text, or NULL */
-	size_t offset;	    /* offsetof(struct my_state, field) */
-	double min, max;    /* INT and DOUBLE: accepted range; both 0 means any value */
-	const char *doc;    /* one line, shown by `tally configcheck` */
+	uint32_t flags;  /* TALLY_CONF_REQUIRED or 0 */
+	const char *def; /* default as YAML text, or NULL */
+	size_t offset;   /* offsetof(struct my_state, field) */
+	double min, max; /* INT and DOUBLE: accepted range; both 0 means any value */
+	const char *doc; /* one line, shown by `tally configcheck` */
 };
+
+/* The largest state_size the agent accepts. */
+#define TALLY_CHECK_MAX_STATE (16u << 20)
 
 /* Descriptor flags. */
 #define TALLY_CHECK_DEFAULT_INSTANCE 0x1u /* runs one instance (defaults only) with no conf.d */
@@ -213,9 +219,9 @@ struct tally_check_plugin {
 	uint32_t struct_size; /* sizeof(struct tally_check_plugin) */
 	const char *name;     /* must equal the file name without ".so" */
 	const char *version;  /* the check's own version, e.g. "1.0.0" */
-	size_t state_size;    /* bytes of per-instance state; the agent callocs it (0 allowed) */
+	size_t state_size;    /* per-instance state the agent callocs: 0 to TALLY_CHECK_MAX_STATE */
 	const struct tally_check_conf *conf; /* config keys, ended by { 0 }; NULL for none */
-	uint32_t flags;	      /* TALLY_CHECK_DEFAULT_INSTANCE or 0 */
+	uint32_t flags;                      /* TALLY_CHECK_DEFAULT_INSTANCE or 0 */
 	/*
 	 * Called once per instance, after the config is bound, on a worker thread, before the
 	 * first run. May allocate into state. Returns 0, or a negative errno and a one-line
@@ -236,7 +242,7 @@ struct tally_check_plugin {
 };
 
 /* Bytes of the version 1 descriptor: the smallest struct_size the agent accepts. */
-#define TALLY_CHECK_PLUGIN_SIZE_V1                                                          \
+#define TALLY_CHECK_PLUGIN_SIZE_V1                                                                 \
 	(offsetof(struct tally_check_plugin, destroy) + sizeof(void (*)(void *)))
 
 /* Type of the one exported symbol. */
@@ -254,11 +260,11 @@ typedef const struct tally_check_plugin *(*tally_check_entry_fn)(void);
  *           sizeof(struct tally_check_plugin), "my_check", ... };
  *   TALLY_CHECK_DEFINE(my_check)
  */
-#define TALLY_CHECK_DEFINE(desc)                                                            \
-	TALLY_CHECK_EXPORT const struct tally_check_plugin *tally_check_entry(void);        \
-	TALLY_CHECK_EXPORT const struct tally_check_plugin *tally_check_entry(void)         \
-	{                                                                                   \
-		return &(desc);                                                             \
+#define TALLY_CHECK_DEFINE(desc)                                                                   \
+	TALLY_CHECK_EXPORT const struct tally_check_plugin *tally_check_entry(void);               \
+	TALLY_CHECK_EXPORT const struct tally_check_plugin *tally_check_entry(void)                \
+	{                                                                                          \
+		return &(desc);                                                                    \
 	}
 
 #ifdef __cplusplus

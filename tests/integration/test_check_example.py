@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 
 from checktest import CheckDirs
-from tallytest import BUILDDIR, SRCDIR, Tally, run, skip, wait_for
+from tallytest import BUILDDIR, SRCDIR, TALLY_BIN, Tally, run, skip, wait_for
 
 
 def install_header():
@@ -79,6 +79,16 @@ def test_readme_steps_end_to_end():
                              pred=lambda h: any(s[2] == 500 for s in h))
         assert all(s[1] == "count" for s in hits), hits
         wait_for(lambda: "check  example.can_read OK" in t.stdout(), 10, "service check")
+
+        # tally status: the instance, its runs and what it sent
+        p = subprocess.run([TALLY_BIN, "status", "--json", "-c", t.config_path],
+                           capture_output=True, text=True, timeout=10)
+        assert p.returncode == 0, p.stderr
+        checks = json.loads(p.stdout)["checks"]
+        assert len(checks) == 1 and checks[0]["check"] == "example", checks
+        assert checks[0]["status"] in ("ok", "running"), checks
+        assert checks[0]["runs"] >= 2 and checks[0]["metrics"] >= 5, checks
+        assert checks[0]["last_error"] is None, checks
 
         # SIGHUP: a second instance in conf.d/example.d/ starts without a restart
         d.conf("example.d/second.yaml", conf(counter, "team:two"))

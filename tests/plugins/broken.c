@@ -28,7 +28,8 @@ struct broken_state {
 
 static const struct tally_check_conf broken_conf[] = {
 	/* bad_table: a field that does not fit the state */
-	{ .key = "n", .type = TALLY_CONF_INT,
+	{ .key = "n",
+	  .type = TALLY_CONF_INT,
 #if defined(BROKEN_TABLE)
 	  .offset = 4096,
 #else

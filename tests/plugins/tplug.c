@@ -38,20 +38,20 @@ static const struct tally_check_conf tplug_conf[] = {
 	  "gauge value" },
 	{ "step", TALLY_CONF_INT, 0, "10", offsetof(struct tplug_state, step), 0, 1000000,
 	  "counter step per run" },
-	{ "counter_file", TALLY_CONF_STR, 0, NULL, offsetof(struct tplug_state, counter_file), 0,
-	  0, "read the counter from this file" },
+	{ "counter_file", TALLY_CONF_STR, 0, NULL, offsetof(struct tplug_state, counter_file), 0, 0,
+	  "read the counter from this file" },
 	{ "count", TALLY_CONF_DOUBLE, 0, "0", offsetof(struct tplug_state, count), 0, 0,
 	  "count per run" },
 	{ "label", TALLY_CONF_STR, 0, "none", offsetof(struct tplug_state, label), 0, 0,
 	  "label: tag" },
 	{ "sleep_ms", TALLY_CONF_INT, 0, "0", offsetof(struct tplug_state, sleep_ms), 0, 600000,
 	  "sleep in run" },
-	{ "fail_runs", TALLY_CONF_INT, 0, "0", offsetof(struct tplug_state, fail_runs), 0,
-	  1000000, "fail the first N runs" },
-	{ "fail_always", TALLY_CONF_BOOL, 0, "false", offsetof(struct tplug_state, fail_always),
-	  0, 0, "fail every run" },
-	{ "fail_init", TALLY_CONF_BOOL, 0, "false", offsetof(struct tplug_state, fail_init), 0,
-	  0, "fail init" },
+	{ "fail_runs", TALLY_CONF_INT, 0, "0", offsetof(struct tplug_state, fail_runs), 0, 1000000,
+	  "fail the first N runs" },
+	{ "fail_always", TALLY_CONF_BOOL, 0, "false", offsetof(struct tplug_state, fail_always), 0,
+	  0, "fail every run" },
+	{ "fail_init", TALLY_CONF_BOOL, 0, "false", offsetof(struct tplug_state, fail_init), 0, 0,
+	  "fail init" },
 	{ "event", TALLY_CONF_BOOL, 0, "false", offsetof(struct tplug_state, event), 0, 0,
 	  "submit an event" },
 	{ 0 },
@@ -88,8 +88,7 @@ tplug_counter(const struct tplug_state *st)
 }
 
 static void
-tplug_submit(struct tplug_state *st, const struct tally_check_ops *ops,
-	     struct tally_check_ctx *ctx)
+tplug_submit(struct tplug_state *st, const struct tally_check_ops *ops, struct tally_check_ctx *ctx)
 {
 	const char *tags[] = { st->label_tag };
 	double counter = tplug_counter(st);
@@ -104,8 +103,9 @@ tplug_submit(struct tplug_state *st, const struct tally_check_ops *ops,
 		ops->count(ctx, "tplug.count", st->count, tags, 1);
 	ops->service_check(ctx, "tplug.up", TALLY_CHECK_OK, tags, 1, "");
 	if (st->event) {
-		struct tally_check_event ev = { .title = "tplug ran", .text = "hello",
-						.tags = tags, .n_tags = 1 };
+		struct tally_check_event ev = {
+			.title = "tplug ran", .text = "hello", .tags = tags, .n_tags = 1
+		};
 
 		ops->event(ctx, &ev);
 	}

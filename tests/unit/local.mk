@@ -134,11 +134,21 @@ tests_unit_test_check_sink_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_check_sink_LDADD = $(UNIT_LIBS)
 
 UNIT_TESTS += tests/unit/test_check_sched
-tests_unit_test_check_sched_SOURCES = tests/unit/test_check_sched.c core/check_sched.c \
-	core/check_sched.h core/check_pool.c core/check_pool.h core/check_status.c \
-	core/check_sink.c core/check_deriv.c core/check_loader.c core/check_conf.c core/confd.c \
-	core/checks.c core/checks.h core/mailbox.c $(CHECK_YTREE_SRC) core/log.c core/xmem.c
-tests_unit_test_check_sched_CPPFLAGS = $(CHECK_TEST_CPPFLAGS)
+tests_unit_test_check_sched_SOURCES = tests/unit/test_check_sched.c tests/unit/check_testutil.c \
+	tests/unit/check_testutil.h core/check_sched.c core/check_sched.h core/check_pool.c \
+	core/check_pool.h core/check_status.c core/check_sink.c core/check_deriv.c \
+	core/check_loader.c core/check_conf.c core/confd.c core/mailbox.c $(CHECK_YTREE_SRC) \
+	core/log.c core/xmem.c
 tests_unit_test_check_sched_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_check_sched_LDADD = $(UNIT_LIBS)
-EXTRA_tests_unit_test_check_sched_DEPENDENCIES = $(check_LTLIBRARIES)
+
+UNIT_TESTS += tests/unit/test_checks
+tests_unit_test_checks_SOURCES = tests/unit/test_checks.c tests/unit/check_testutil.c \
+	tests/unit/check_testutil.h core/checks.c core/checks.h core/check_sched.c \
+	core/check_pool.c core/check_status.c core/check_sink.c core/check_deriv.c \
+	core/check_loader.c core/check_conf.c core/confd.c core/mailbox.c $(CHECK_YTREE_SRC) \
+	core/log.c core/xmem.c
+tests_unit_test_checks_CPPFLAGS = $(CHECK_TEST_CPPFLAGS)
+tests_unit_test_checks_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_checks_LDADD = $(UNIT_LIBS)
+EXTRA_tests_unit_test_checks_DEPENDENCIES = $(check_LTLIBRARIES)

@@ -3,6 +3,8 @@
  * folder so that each test controls names and modes, loaded through the real loader. Every
  * refusal must come with its reason and exactly one log line.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -12,10 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+
 #include <tally/check.h>
 
 #include "check_loader.h"
@@ -116,8 +118,8 @@ static void
 test_good_plugin_loads(void **state)
 {
 	char err[512] = "";
-	struct tally_plugin *p = tally_plugin_load(install(*state, "tplug", "tplug", 0644), err,
-						   sizeof(err));
+	struct tally_plugin *p =
+	    tally_plugin_load(install(*state, "tplug", "tplug", 0644), err, sizeof(err));
 
 	assert_non_null(p);
 	assert_string_equal(p->name, "tplug");
@@ -158,50 +160,50 @@ static void
 test_wrong_abi(void **state)
 {
 	expect_refused(*state, install(*state, "bad_abi", "bad_abi", 0644),
-		       "check ABI version 999, this agent speaks version 1");
+	               "check ABI version 999, this agent speaks version 1");
 }
 
 static void
 test_wrong_size(void **state)
 {
 	expect_refused(*state, install(*state, "bad_size", "bad_size", 0644),
-		       "descriptor struct_size 8 is smaller than version 1's");
+	               "descriptor struct_size 8 is smaller than version 1's");
 }
 
 static void
 test_missing_symbol(void **state)
 {
 	expect_refused(*state, install(*state, "no_symbol", "no_symbol", 0644),
-		       "no symbol tally_check_entry");
+	               "no symbol tally_check_entry");
 }
 
 static void
 test_name_mismatch(void **state)
 {
 	expect_refused(*state, install(*state, "wrong_name", "wrong_name", 0644),
-		       "descriptor name \"not_wrong_name\" does not match the file name "
-		       "\"wrong_name\"");
+	               "descriptor name \"not_wrong_name\" does not match the file name "
+	               "\"wrong_name\"");
 	/* A good check renamed is refused too. */
 	expect_refused(*state, install(*state, "tplug", "renamed", 0644),
-		       "descriptor name \"tplug\" does not match the file name \"renamed\"");
+	               "descriptor name \"tplug\" does not match the file name \"renamed\"");
 }
 
 static void
 test_bad_config_table(void **state)
 {
 	expect_refused(*state, install(*state, "bad_table", "bad_table", 0644),
-		       "config key \"n\": offset 4096 does not fit");
+	               "config key \"n\": offset 4096 does not fit");
 }
 
 static void
 test_writable_by_others(void **state)
 {
 	expect_refused(*state, install(*state, "tplug", "tplug", 0666),
-		       "file is group- or world-writable (mode 0666)");
+	               "file is group- or world-writable (mode 0666)");
 	expect_refused(*state, install(*state, "tplug", "tplug", 0664),
-		       "file is group- or world-writable (mode 0664)");
+	               "file is group- or world-writable (mode 0664)");
 	expect_refused(*state, install(*state, "tplug", "tplug", 0646),
-		       "file is group- or world-writable (mode 0646)");
+	               "file is group- or world-writable (mode 0646)");
 }
 
 static void
@@ -339,6 +341,7 @@ test_builtin_descriptor(void **state)
 		.struct_size = sizeof(struct tally_check_plugin),
 		.name = "norun",
 	};
+	struct tally_check_plugin huge = good;
 	char err[256];
 	struct tally_plugin *p = tally_plugin_from_desc(&good, err, sizeof(err));
 
@@ -351,6 +354,9 @@ test_builtin_descriptor(void **state)
 	assert_null(tally_plugin_from_desc(&no_run, err, sizeof(err)));
 	assert_string_equal(err, "descriptor has no run callback");
 	assert_null(tally_plugin_from_desc(NULL, err, sizeof(err)));
+	huge.state_size = (size_t)TALLY_CHECK_MAX_STATE + 1;
+	assert_null(tally_plugin_from_desc(&huge, err, sizeof(err)));
+	assert_non_null(strstr(err, "state_size 16777217 is over"));
 }
 
 int

@@ -1,8 +1,10 @@
 /*
- * check_sched, check_pool, checks: scheduling on a real libevent base with real worker
- * threads. An in-process check (below) counts its calls; tally_checks tests load the real
- * tplug.so (tests/plugins/) from a temp checks.d and reload a temp conf.d.
+ * check_sched, check_pool: scheduling on a real libevent base with real worker threads. An
+ * in-process check (below) counts its calls and can sleep or fail on demand.
  */
+
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -13,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,20 +22,15 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 #include <json-c/json.h>
+
 #include <tally/check.h>
 
 #include "check_loader.h"
 #include "check_pool.h"
 #include "check_sched.h"
-#include "check_sink.h"
-#include "checks.h"
+#include "check_testutil.h"
 #include "confd.h"
-#include "config.h"
 #include "log.h"
-
-#ifndef TEST_PLUGIN_DIR
-#error "TEST_PLUGIN_DIR must point at the built test plugins"
-#endif
 
 #define MAX_STARTS 64
 
@@ -59,15 +55,6 @@ static atomic_bool ts_on_main_thread;
 static pthread_t main_thread;
 static double ts_start_times[MAX_STARTS];
 
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int
 ts_init(void *state, char *err, size_t err_len)
 {
@@ -88,7 +75,7 @@ ts_run(void *state, const struct tally_check_ops *ops, struct tally_check_ctx *c
 	int n = atomic_fetch_add(&ts_starts, 1);
 
 	if (n < MAX_STARTS)
-		ts_start_times[n] = mono();
+		ts_start_times[n] = ctu_mono();
 	if (pthread_equal(pthread_self(), main_thread))
 		atomic_store(&ts_on_main_thread, true);
 	if (st->sleep_ms) {
@@ -124,59 +111,13 @@ static const struct tally_check_plugin ts_desc = {
 	.destroy = ts_destroy,
 };
 
-/* --- what was committed --- */
-
-struct rec {
-	char name[64], label[64];
-	double value;
-	bool has_value;
-};
-
-static pthread_mutex_t rec_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct rec recs[4096];
-static size_t n_recs;
-
-static void
-record_run(struct tally_check_run *run, void *arg)
-{
-	pthread_mutex_lock(&rec_lock);
-	for (size_t i = 0; i < run->n_metrics && n_recs < 4096; i++) {
-		struct rec *r = &recs[n_recs++];
-
-		snprintf(r->name, sizeof(r->name), "%s", run->metrics[i].name);
-		r->label[0] = '\0';
-		for (size_t t = 0; t < run->metrics[i].n_tags; t++) {
-			if (strncmp(run->metrics[i].tags[t], "label:", 6) == 0)
-				snprintf(r->label, sizeof(r->label), "%s", run->metrics[i].tags[t] + 6);
-		}
-		r->value = run->metrics[i].value;
-		r->has_value = run->metrics[i].has_value;
-	}
-	pthread_mutex_unlock(&rec_lock);
-	tally_check_run_free(run);
-}
-
-static size_t
-recorded(const char *name, const char *label)
-{
-	size_t n = 0;
-
-	pthread_mutex_lock(&rec_lock);
-	for (size_t i = 0; i < n_recs; i++)
-		n += !strcmp(recs[i].name, name) && (!label || !strcmp(recs[i].label, label));
-	pthread_mutex_unlock(&rec_lock);
-	return n;
-}
-
 /* --- fixture --- */
 
 struct fixture {
 	struct event_base *base;
-	char dir[64], confd[96], checksd[96];
+	char dir[64], confd[96];
 	struct tally_plugin *ts;
 	struct tally_check_sched *sched;
-	struct tally_config cfg;
-	char *checksd_paths[1];
 };
 
 static int
@@ -193,22 +134,14 @@ setup(void **state)
 	atomic_store(&ts_ends, 0);
 	atomic_store(&ts_destroys, 0);
 	atomic_store(&ts_on_main_thread, false);
-	n_recs = 0;
+	ctu_clear();
 	f->base = event_base_new();
 	strcpy(f->dir, "/tmp/test_check_sched.XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->confd, sizeof(f->confd), "%s/conf.d", f->dir);
-	snprintf(f->checksd, sizeof(f->checksd), "%s/checks.d", f->dir);
 	mkdir(f->confd, 0755);
-	mkdir(f->checksd, 0755);
 	f->ts = tally_plugin_from_desc(&ts_desc, err, sizeof(err));
 	assert_non_null(f->ts);
-	f->checksd_paths[0] = f->checksd;
-	f->cfg.confd_path = f->confd;
-	f->cfg.checksd_paths = f->checksd_paths;
-	f->cfg.n_checksd_paths = 1;
-	f->cfg.check_runners = 2;
-	f->cfg.hostname = (char *)"h1";
 	*state = f;
 	return 0;
 }
@@ -229,19 +162,6 @@ teardown(void **state)
 }
 
 static void
-write_conf(struct fixture *f, const char *name, const char *text)
-{
-	char path[256];
-	FILE *out;
-
-	snprintf(path, sizeof(path), "%s/%s", f->confd, name);
-	out = fopen(path, "w");
-	assert_non_null(out);
-	fputs(text, out);
-	fclose(out);
-}
-
-static void
 no_errors(void *arg, const char *msg)
 {
 	fail_msg("unexpected conf.d error: %s", msg);
@@ -252,13 +172,16 @@ static struct tally_check_inst *
 start_ts(struct fixture *f, const char *text)
 {
 	struct tally_check_sched_opts o = {
-		.base = f->base, .workers = 2, .host = "h1",
-		.commit = record_run, .no_jitter = true,
+		.base = f->base,
+		.workers = 2,
+		.host = "h1",
+		.commit = ctu_record_run,
+		.no_jitter = true,
 	};
 	struct tally_confd_list list = { 0 };
 	char err[256];
 
-	write_conf(f, "ts.yaml", text);
+	ctu_write_file(f->confd, "ts.yaml", text);
 	assert_int_equal(tally_confd_load(f->confd, &ts_desc, &list, no_errors, NULL), 0);
 	f->sched = tally_check_sched_new(&o, err, sizeof(err));
 	assert_non_null(f->sched);
@@ -266,28 +189,6 @@ start_ts(struct fixture *f, const char *text)
 		tally_check_sched_add(f->sched, f->ts, list.items[i]);
 	free(list.items);
 	return tally_check_sched_first(f->sched);
-}
-
-static void
-run_for_ms(struct fixture *f, int ms)
-{
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-
-	event_base_loopexit(f->base, &tv);
-	event_base_dispatch(f->base);
-}
-
-/* Runs the loop until pred(arg) or timeout_ms; fails on timeout. */
-static void
-run_until(struct fixture *f, bool (*pred)(void *), void *arg, int timeout_ms, const char *what)
-{
-	double deadline = mono() + timeout_ms / 1000.0;
-
-	while (!pred(arg)) {
-		if (mono() > deadline)
-			fail_msg("timed out waiting for %s", what);
-		run_for_ms(f, 5);
-	}
 }
 
 static uint64_t want_runs;
@@ -321,11 +222,11 @@ test_runs_on_workers_on_schedule(void **state)
 {
 	struct fixture *f = *state;
 	struct tally_check_inst *inst = start_ts(f, "instances:\n"
-						    "  - min_collection_interval: 0.1\n");
+	                                            "  - min_collection_interval: 0.1\n");
 	const struct tally_check_inst_status *st = tally_check_inst_status(inst);
 
 	want_runs = 3;
-	run_until(f, status_runs, inst, 3000, "3 runs");
+	ctu_run_until(f->base, status_runs, inst, 3000, "3 runs");
 	assert_false(atomic_load(&ts_on_main_thread));
 	assert_int_equal(atomic_load(&ts_inits), 1);
 	assert_string_equal(st->state, "ok");
@@ -333,7 +234,7 @@ test_runs_on_workers_on_schedule(void **state)
 	assert_true(st->metrics_total >= 3);
 	assert_true(st->last_run_s > 0);
 	assert_null(st->last_error);
-	assert_true(recorded("ts.gauge", NULL) >= 3);
+	assert_true(ctu_recorded("ts.gauge", NULL) >= 3);
 	/* On schedule: the starts are about 100 ms apart. */
 	assert_true(ts_start_times[2] - ts_start_times[1] > 0.08);
 	assert_true(ts_start_times[2] - ts_start_times[1] < 0.5);
@@ -344,25 +245,25 @@ test_timeout_is_reported_and_not_restarted(void **state)
 {
 	struct fixture *f = *state;
 	struct tally_check_inst *inst = start_ts(f, "instances:\n"
-						    "  - min_collection_interval: 0.1\n"
-						    "    timeout: 0.1\n"
-						    "    sleep_ms: 600\n");
+	                                            "  - min_collection_interval: 0.1\n"
+	                                            "    timeout: 0.1\n"
+	                                            "    sleep_ms: 600\n");
 	const struct tally_check_inst_status *st = tally_check_inst_status(inst);
 
-	run_until(f, timeouts_seen, inst, 3000, "a timeout");
+	ctu_run_until(f->base, timeouts_seen, inst, 3000, "a timeout");
 	assert_string_equal(st->state, "timeout");
 	assert_int_equal(st->timeouts, 1);
-	assert_int_equal(recorded("tally.check.timeouts", NULL), 1);
+	assert_int_equal(ctu_recorded("tally.check.timeouts", NULL), 1);
 	/* Past several intervals, still the one run. */
-	run_for_ms(f, 250);
+	ctu_run_for_ms(f->base, 250);
 	assert_int_equal(atomic_load(&ts_starts), 1);
 	want_runs = 1;
-	run_until(f, status_runs, inst, 3000, "the slow run to return");
+	ctu_run_until(f->base, status_runs, inst, 3000, "the slow run to return");
 	assert_int_equal(st->failures, 1);
 	assert_int_equal(st->consecutive_failures, 1);
 	assert_non_null(strstr(st->last_error, "over its timeout of 0.1 s"));
 	assert_true(st->effective_interval_s == 0.2);
-	assert_int_equal(recorded("ts.gauge", NULL), 1); /* its results are still sent */
+	assert_int_equal(ctu_recorded("ts.gauge", NULL), 1); /* its results are still sent */
 }
 
 static void
@@ -370,18 +271,18 @@ test_backoff_doubles_caps_and_recovers(void **state)
 {
 	struct fixture *f = *state;
 	struct tally_check_inst *inst = start_ts(f, "instances:\n"
-						    "  - min_collection_interval: 0.1\n"
-						    "    fail_runs: 4\n");
+	                                            "  - min_collection_interval: 0.1\n"
+	                                            "    fail_runs: 4\n");
 	const struct tally_check_inst_status *st = tally_check_inst_status(inst);
 	const double want[] = { 0.2, 0.4, 0.8, 0.8, 0.1 };
 
 	want_runs = 1;
-	run_until(f, status_runs, inst, 3000, "run 1");
+	ctu_run_until(f->base, status_runs, inst, 3000, "run 1");
 	assert_string_equal(st->state, "error");
 	assert_string_equal(st->last_error, "told to fail run 1");
 	assert_true(st->effective_interval_s == 0.2);
 	want_runs = 6;
-	run_until(f, status_runs, inst, 8000, "6 runs");
+	ctu_run_until(f->base, status_runs, inst, 8000, "6 runs");
 	for (size_t i = 0; i < 5; i++) {
 		double gap = ts_start_times[i + 1] - ts_start_times[i];
 
@@ -400,12 +301,12 @@ test_init_failure_backs_off_and_retries(void **state)
 {
 	struct fixture *f = *state;
 	struct tally_check_inst *inst = start_ts(f, "instances:\n"
-						    "  - min_collection_interval: 0.1\n"
-						    "    fail_init: true\n");
+	                                            "  - min_collection_interval: 0.1\n"
+	                                            "    fail_init: true\n");
 	const struct tally_check_inst_status *st = tally_check_inst_status(inst);
 
 	want_runs = 2;
-	run_until(f, status_runs, inst, 3000, "two attempts");
+	ctu_run_until(f->base, status_runs, inst, 3000, "two attempts");
 	assert_int_equal(atomic_load(&ts_inits), 2);
 	assert_int_equal(atomic_load(&ts_starts), 0);
 	assert_string_equal(st->last_error, "init: told to fail init");
@@ -422,16 +323,16 @@ test_remove_while_running_finishes_first(void **state)
 {
 	struct fixture *f = *state;
 	struct tally_check_inst *inst = start_ts(f, "instances:\n"
-						    "  - min_collection_interval: 5\n"
-						    "    sleep_ms: 300\n");
+	                                            "  - min_collection_interval: 5\n"
+	                                            "    sleep_ms: 300\n");
 
-	run_until(f, started, NULL, 3000, "the run to start");
+	ctu_run_until(f->base, started, NULL, 3000, "the run to start");
 	tally_check_sched_remove(f->sched, inst);
 	assert_null(tally_check_sched_first(f->sched));
 	assert_int_equal(atomic_load(&ts_destroys), 0);
-	run_until(f, destroyed, NULL, 3000, "destroy after the run");
+	ctu_run_until(f->base, destroyed, NULL, 3000, "destroy after the run");
 	assert_int_equal(atomic_load(&ts_ends), 1);
-	assert_int_equal(recorded("ts.gauge", NULL), 1);
+	assert_int_equal(ctu_recorded("ts.gauge", NULL), 1);
 }
 
 static void
@@ -440,14 +341,14 @@ test_free_waits_for_running_checks(void **state)
 	struct fixture *f = *state;
 
 	start_ts(f, "instances:\n  - min_collection_interval: 5\n    sleep_ms: 300\n"
-		    "  - min_collection_interval: 5\n    sleep_ms: 200\n    fail_runs: 1\n");
+	            "  - min_collection_interval: 5\n    sleep_ms: 200\n    fail_runs: 1\n");
 	while (atomic_load(&ts_starts) < 2)
-		run_for_ms(f, 5);
+		ctu_run_for_ms(f->base, 5);
 	tally_check_sched_free(f->sched, 5);
 	f->sched = NULL;
 	assert_int_equal(atomic_load(&ts_ends), 2);
 	assert_int_equal(atomic_load(&ts_destroys), 2);
-	assert_int_equal(recorded("ts.gauge", NULL), 2);
+	assert_int_equal(ctu_recorded("ts.gauge", NULL), 2);
 }
 
 static void
@@ -455,12 +356,12 @@ test_status_json(void **state)
 {
 	struct fixture *f = *state;
 	struct tally_check_inst *inst = start_ts(f, "instances:\n"
-						    "  - min_collection_interval: 0.1\n"
-						    "    tags: [a:b]\n");
+	                                            "  - min_collection_interval: 0.1\n"
+	                                            "    tags: [a:b]\n");
 	struct json_object *arr, *o, *v;
 
 	want_runs = 1;
-	run_until(f, status_runs, inst, 3000, "a run");
+	ctu_run_until(f->base, status_runs, inst, 3000, "a run");
 	arr = tally_check_sched_status_json(f->sched);
 	assert_int_equal(json_object_array_length(arr), 1);
 	o = json_object_array_get_idx(arr, 0);
@@ -480,136 +381,6 @@ test_status_json(void **state)
 	json_object_put(arr);
 }
 
-/* --- tally_checks: the real tplug.so, reload --- */
-
-static void
-install_tplug(struct fixture *f)
-{
-	char cmd[512];
-
-	snprintf(cmd, sizeof(cmd), "install -m 0644 %s/tplug.so %s/tplug.so", TEST_PLUGIN_DIR,
-		 f->checksd);
-	assert_int_equal(system(cmd), 0);
-}
-
-static const char *want_label;
-
-static bool
-label_seen(void *arg)
-{
-	return recorded("tplug.gauge", want_label) > 0;
-}
-
-static void
-wait_label(struct fixture *f, const char *label)
-{
-	want_label = label;
-	run_until(f, label_seen, NULL, 5000, label);
-}
-
-/* Labels of the instances in the checks status, joined with ','. */
-static void
-labels_in_status(struct tally_checks *c, char *out, size_t size, size_t *n_errors)
-{
-	struct json_object *o = tally_checks_status_json(c), *arr, *errs;
-	size_t n;
-
-	out[0] = '\0';
-	assert_true(json_object_object_get_ex(o, "instances", &arr));
-	assert_true(json_object_object_get_ex(o, "errors", &errs));
-	*n_errors = json_object_array_length(errs);
-	n = json_object_array_length(arr);
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *v;
-
-		json_object_object_get_ex(json_object_array_get_idx(arr, i), "config", &v);
-		strncat(out, i ? "," : "", size - strlen(out) - 1);
-		strncat(out, strrchr(json_object_get_string(v), '/') + 1, size - strlen(out) - 1);
-	}
-	json_object_put(o);
-}
-
-static void
-test_reload_adds_and_removes_instances(void **state)
-{
-	struct fixture *f = *state;
-	struct tally_checks *c;
-	char err[256], labels[256];
-	size_t n_errors;
-
-	install_tplug(f);
-	mkdir(strcat(strcpy(labels, f->confd), "/tplug.d"), 0755);
-	write_conf(f, "tplug.d/a.yaml", "instances:\n  - {label: a, min_collection_interval: 0.1}\n");
-	write_conf(f, "tplug.d/b.yaml", "instances:\n  - {label: b, min_collection_interval: 0.1}\n");
-	c = tally_checks_new_with(&f->cfg, f->base, record_run, NULL, true, err, sizeof(err));
-	assert_non_null(c);
-	wait_label(f, "a");
-	wait_label(f, "b");
-	labels_in_status(c, labels, sizeof(labels), &n_errors);
-	assert_string_equal(labels, "a.yaml,b.yaml");
-
-	/* b goes, c comes, a stays untouched. */
-	assert_int_equal(unlink(strcat(strcpy(labels, f->confd), "/tplug.d/b.yaml")), 0);
-	write_conf(f, "tplug.d/c.yaml", "instances:\n  - {label: c, min_collection_interval: 0.1}\n");
-	assert_int_equal(tally_checks_reload(c), 0);
-	labels_in_status(c, labels, sizeof(labels), &n_errors);
-	assert_string_equal(labels, "a.yaml,c.yaml");
-	assert_int_equal(n_errors, 0);
-	wait_label(f, "c");
-	/* a kept its rate baseline: its monotonic_count has values right after the reload. */
-	pthread_mutex_lock(&rec_lock);
-	n_recs = 0;
-	pthread_mutex_unlock(&rec_lock);
-	want_label = "a";
-	run_until(f, label_seen, NULL, 3000, "a after reload");
-	run_for_ms(f, 50);
-	pthread_mutex_lock(&rec_lock);
-	for (size_t i = 0; i < n_recs; i++) {
-		if (!strcmp(recs[i].name, "tplug.counter") && !strcmp(recs[i].label, "a"))
-			assert_true(recs[i].has_value && recs[i].value == 10);
-	}
-	pthread_mutex_unlock(&rec_lock);
-
-	/* A conf.d error: that file does not run, the others do, and status says why. */
-	write_conf(f, "tplug.d/c.yaml", "instances:\n  - {label: c, nope: 1}\n");
-	assert_int_equal(tally_checks_reload(c), -EINVAL);
-	labels_in_status(c, labels, sizeof(labels), &n_errors);
-	assert_string_equal(labels, "a.yaml");
-	assert_int_equal(n_errors, 1);
-
-	/* The plugin file gone: no instances, and a conf.d without its check is an error. */
-	assert_int_equal(unlink(strcat(strcpy(labels, f->checksd), "/tplug.so")), 0);
-	assert_int_equal(tally_checks_reload(c), -EINVAL);
-	labels_in_status(c, labels, sizeof(labels), &n_errors);
-	assert_string_equal(labels, "");
-	assert_int_equal(n_errors, 1);
-	tally_checks_free(c);
-}
-
-static void
-test_reload_lets_a_running_instance_finish(void **state)
-{
-	struct fixture *f = *state;
-	struct tally_checks *c;
-	char err[256], labels[256];
-	size_t n_errors;
-
-	install_tplug(f);
-	write_conf(f, "tplug.yaml", "instances:\n  - {label: slow, sleep_ms: 400, "
-				    "min_collection_interval: 5}\n");
-	c = tally_checks_new_with(&f->cfg, f->base, record_run, NULL, true, err, sizeof(err));
-	assert_non_null(c);
-	run_for_ms(f, 100); /* started, sleeping */
-	write_conf(f, "tplug.yaml", "instances:\n  - {label: fast, min_collection_interval: 5}\n");
-	assert_int_equal(tally_checks_reload(c), 0);
-	labels_in_status(c, labels, sizeof(labels), &n_errors);
-	assert_string_equal(labels, "tplug.yaml");
-	assert_int_equal(recorded("tplug.gauge", "slow"), 0);
-	wait_label(f, "fast");
-	wait_label(f, "slow"); /* the removed instance's last run is still delivered */
-	tally_checks_free(c);
-}
-
 int
 main(void)
 {
@@ -622,8 +393,6 @@ main(void)
 		T(test_remove_while_running_finishes_first),
 		T(test_free_waits_for_running_checks),
 		T(test_status_json),
-		T(test_reload_adds_and_removes_instances),
-		T(test_reload_lets_a_running_instance_finish),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+
 #include <tally/check.h>
 
 #include "agg.h"
@@ -60,8 +61,7 @@ one(struct tally_check_deriv *d, double now_s, int kind, double value)
 
 /* Submits value at now_s; asserts whether a value comes out, and which. */
 static void
-step(struct tally_check_deriv *d, int kind, double now_s, double value, bool has,
-     double expect)
+step(struct tally_check_deriv *d, int kind, double now_s, double value, bool has, double expect)
 {
 	struct tally_check_run *run = one(d, now_s, kind, value);
 
@@ -70,10 +70,10 @@ step(struct tally_check_deriv *d, int kind, double now_s, double value, bool has
 	assert_true(run->metrics[0].raw == value);
 	if (run->metrics[0].has_value != has)
 		fail_msg("t=%g value=%g: has_value %d, want %d", now_s, value,
-			 run->metrics[0].has_value, has);
+		         run->metrics[0].has_value, has);
 	if (has && fabs(run->metrics[0].value - expect) > 1e-9)
 		fail_msg("t=%g value=%g: got %g, want %g", now_s, value, run->metrics[0].value,
-			 expect);
+		         expect);
 	tally_check_run_free(run);
 }
 
@@ -102,8 +102,8 @@ test_monotonic_count_rules(void **state)
 
 	/* Datadog's example: 1, 3, 5, 7 sends 6. */
 	for (size_t i = 0; i < ARRAY_SIZE(seq); i++) {
-		struct tally_check_run *run = one(d, 10 + (double)i, TALLY_CK_MONOTONIC_COUNT,
-						  seq[i]);
+		struct tally_check_run *run =
+		    one(d, 10 + (double)i, TALLY_CK_MONOTONIC_COUNT, seq[i]);
 
 		assert_int_equal(run->metrics[0].has_value, i > 0);
 		total += run->metrics[0].has_value ? run->metrics[0].value : 0;
@@ -235,7 +235,7 @@ test_service_checks_events_and_log(void **state)
 	assert_int_equal(ops->service_check(ctx, "up", TALLY_CHECK_CRITICAL, NULL, 0, "down!"), 0);
 	assert_int_equal(ops->service_check(ctx, "up2", TALLY_CHECK_OK, NULL, 0, NULL), 0);
 	assert_int_equal(ops->service_check(ctx, "up3", (enum tally_check_status)4, NULL, 0, ""),
-			 -EINVAL);
+	                 -EINVAL);
 	assert_int_equal(ops->event(ctx, &ev), 0);
 	assert_int_equal(ops->event(ctx, &bad), -EINVAL);
 	assert_int_equal(ops->event(ctx, NULL), -EINVAL);
@@ -305,9 +305,14 @@ test_commit_into_aggregator(void **state)
 {
 	static const double pcts[] = { 0.95 };
 	struct tally_agg_opts ao = {
-		.interval_s = 10, .expiry_s = 300, .context_expiry_s = 20,
-		.context_limit = 1000, .hist_aggregates = TALLY_HAGG_DEFAULT,
-		.percentiles = pcts, .n_percentiles = 1, .default_host = "agenthost",
+		.interval_s = 10,
+		.expiry_s = 300,
+		.context_expiry_s = 20,
+		.context_limit = 1000,
+		.hist_aggregates = TALLY_HAGG_DEFAULT,
+		.percentiles = pcts,
+		.n_percentiles = 1,
+		.default_host = "agenthost",
 	};
 	const struct tally_check_ops *ops = tally_check_sink_ops();
 	struct tally_check_deriv *d = tally_check_deriv_new(100);

@@ -2,6 +2,8 @@
  * confd + check_conf: conf.d files against an in-process check's config table. Every error
  * must be "FILE:LINE:COL: message" pointing at the offending key or value.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,10 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+
 #include <tally/check.h>
 
 #include "check_conf.h"
@@ -139,25 +141,26 @@ test_values_defaults_and_init_config(void **state)
 	struct fixture *f = *state;
 	const struct tally_confd_instance *ci;
 
-	write_file(f, "tc.yaml", "init_config:\n"
-				 "  port: 8080\n"
-				 "  min_collection_interval: 30\n"
-				 "instances:\n"
-				 "  - url: http://a\n"
-				 "    verbose: yes\n"
-				 "    paths: [x, y, z]\n"
-				 "    tags: [team:core, env:prod]\n"
-				 "  - url: http://b\n"
-				 "    port: 9090\n"
-				 "    min_collection_interval: 2.5\n"
-				 "    timeout: 0.5\n"
-				 "    service: web\n"
-				 "    name: ~\n");
+	write_file(f, "tc.yaml",
+	           "init_config:\n"
+	           "  port: 8080\n"
+	           "  min_collection_interval: 30\n"
+	           "instances:\n"
+	           "  - url: http://a\n"
+	           "    verbose: yes\n"
+	           "    paths: [x, y, z]\n"
+	           "    tags: [team:core, env:prod]\n"
+	           "  - url: http://b\n"
+	           "    port: 9090\n"
+	           "    min_collection_interval: 2.5\n"
+	           "    timeout: 0.5\n"
+	           "    service: web\n"
+	           "    name: ~\n");
 	assert_int_equal(load(f, &tc), 0);
 	assert_int_equal(f->list.n, 2);
 	assert_string_equal(st(f, 0)->url, "http://a");
 	assert_int_equal(st(f, 0)->port, 8080); /* from init_config */
-	assert_true(st(f, 0)->ratio == 0.5);	/* default */
+	assert_true(st(f, 0)->ratio == 0.5);    /* default */
 	assert_true(st(f, 0)->verbose);
 	assert_int_equal(st(f, 0)->paths.n, 3);
 	assert_string_equal(st(f, 0)->paths.items[2], "z");
@@ -188,7 +191,8 @@ test_defaults_of_generic_keys(void **state)
 {
 	struct fixture *f = *state;
 
-	write_file(f, "tc.yaml", "instances:\n  - url: u\n  - url: v\n    min_collection_interval: 0.2\n");
+	write_file(f, "tc.yaml",
+	           "instances:\n  - url: u\n  - url: v\n    min_collection_interval: 0.2\n");
 	assert_int_equal(load(f, &tc), 0);
 	assert_true(f->list.items[0]->interval_s == TALLY_CONFD_DEFAULT_INTERVAL_S);
 	assert_true(f->list.items[0]->timeout_s == TALLY_CONFD_DEFAULT_INTERVAL_S);
@@ -201,12 +205,13 @@ test_unknown_key(void **state)
 {
 	struct fixture *f = *state;
 
-	write_file(f, "tc.yaml", "init_config:\n"
-				 "  colour: red\n"
-				 "instances:\n"
-				 "  - url: http://a\n"
-				 "    prot: 80\n"
-				 "  - url: http://b\n");
+	write_file(f, "tc.yaml",
+	           "init_config:\n"
+	           "  colour: red\n"
+	           "instances:\n"
+	           "  - url: http://a\n"
+	           "    prot: 80\n"
+	           "  - url: http://b\n");
 	assert_int_equal(load(f, &tc), 2);
 	expect_error(f, 0, "tc.yaml", "2:3: init_config: unknown key \"colour\" for check tc");
 	expect_error(f, 1, "tc.yaml", "5:5: instances[0]: unknown key \"prot\" for check tc");
@@ -219,23 +224,25 @@ test_bad_types(void **state)
 {
 	struct fixture *f = *state;
 
-	write_file(f, "tc.yaml", "instances:\n"
-				 "  - url: http://a\n"
-				 "    port: eighty\n"
-				 "  - url: [1, 2]\n"
-				 "    verbose: maybe\n"
-				 "  - url: ok\n"
-				 "    port: 70000\n"
-				 "    tags: {a: b}\n"
-				 "  - url: fine\n");
+	write_file(f, "tc.yaml",
+	           "instances:\n"
+	           "  - url: http://a\n"
+	           "    port: eighty\n"
+	           "  - url: [1, 2]\n"
+	           "    verbose: maybe\n"
+	           "  - url: ok\n"
+	           "    port: 70000\n"
+	           "    tags: {a: b}\n"
+	           "  - url: fine\n");
 	assert_int_equal(load(f, &tc), 5);
-	expect_error(f, 0, "tc.yaml", "3:11: instances[0].port: expected integer 1..65535, "
-				      "got \"eighty\"");
+	expect_error(f, 0, "tc.yaml",
+	             "3:11: instances[0].port: expected integer 1..65535, "
+	             "got \"eighty\"");
 	assert_non_null(strstr(f->errors[1], "/tc.yaml:4:10: instances[1].url: expected"));
 	assert_non_null(strstr(f->errors[2], "/tc.yaml:5:14: instances[1].verbose: expected"));
 	assert_non_null(strstr(f->errors[3], "/tc.yaml:8:11: instances[2].tags: expected"));
 	assert_non_null(strstr(f->errors[4], "/tc.yaml:7:11: instances[2].port: expected "
-					     "integer 1..65535, got \"70000\""));
+	                                     "integer 1..65535, got \"70000\""));
 	/* The good instance still loads. */
 	assert_int_equal(f->list.n, 1);
 	assert_string_equal(st(f, 0)->url, "fine");
@@ -246,17 +253,19 @@ test_required_and_generic_errors(void **state)
 {
 	struct fixture *f = *state;
 
-	write_file(f, "tc.yaml", "instances:\n"
-				 "  - port: 81\n"
-				 "  - url: a\n"
-				 "    min_collection_interval: 0\n"
-				 "  - url: b\n"
-				 "    timeout: soon\n");
+	write_file(f, "tc.yaml",
+	           "instances:\n"
+	           "  - port: 81\n"
+	           "  - url: a\n"
+	           "    min_collection_interval: 0\n"
+	           "  - url: b\n"
+	           "    timeout: soon\n");
 	assert_int_equal(load(f, &tc), 3);
-	expect_error(f, 0, "tc.yaml", "2:5: instances[0]: missing required key \"url\" (where "
-				      "to connect)");
+	expect_error(f, 0, "tc.yaml",
+	             "2:5: instances[0]: missing required key \"url\" (where "
+	             "to connect)");
 	assert_non_null(strstr(f->errors[1], "tc.yaml:4:30: instances[1].min_collection_interval: "
-					     "expected"));
+	                                     "expected"));
 	assert_non_null(strstr(f->errors[2], "tc.yaml:6:14: instances[2].timeout: expected"));
 	assert_int_equal(f->list.n, 0);
 }
@@ -269,11 +278,12 @@ test_file_structure_errors(void **state)
 	write_file(f, "tc.yaml", "- just\n- a list\n");
 	assert_int_equal(load(f, &tc), 1);
 	assert_non_null(strstr(f->errors[0], "tc.yaml:1:1: expected a map with init_config: and "
-					     "instances:, got sequence"));
+	                                     "instances:, got sequence"));
 	write_file(f, "tc.yaml", "init_config: {}\ninstance:\n  - url: a\n");
 	assert_int_equal(load(f, &tc), 2);
-	expect_error(f, 0, "tc.yaml", "2:1: unknown key \"instance\" (expected init_config: and "
-				      "instances:)");
+	expect_error(f, 0, "tc.yaml",
+	             "2:1: unknown key \"instance\" (expected init_config: and "
+	             "instances:)");
 	expect_error(f, 1, "tc.yaml", "1:1: missing instances:");
 	write_file(f, "tc.yaml", "instances:\n  url: a\n");
 	assert_int_equal(load(f, &tc), 1);
@@ -295,15 +305,17 @@ test_name_d_folder_merges(void **state)
 	write_file(f, "tc.yaml", "instances:\n  - url: top\n");
 	snprintf(dir, sizeof(dir), "%s/tc.d", f->dir);
 	assert_int_equal(mkdir(dir, 0755), 0);
-	write_file(f, "tc.d/b.yaml", "init_config:\n  port: 2\ninstances:\n  - url: b1\n"
-				     "  - url: b2\n");
+	write_file(f, "tc.d/b.yaml",
+	           "init_config:\n  port: 2\ninstances:\n  - url: b1\n"
+	           "  - url: b2\n");
 	write_file(f, "tc.d/a.yml", "instances:\n  - url: a1\n");
 	write_file(f, "tc.d/c.yaml.example", "instances:\n  - url: nope\n");
 	write_file(f, "tc.yaml.example", "instances:\n  - url: nope\n");
 	write_file(f, "tc.d/broken.yaml", "instances:\n  - url: x\n    port: -1\n");
 	assert_int_equal(load(f, &tc), 1);
-	expect_error(f, 0, "tc.d/broken.yaml", "3:11: instances[0].port: expected integer "
-					       "1..65535, got \"-1\"");
+	expect_error(f, 0, "tc.d/broken.yaml",
+	             "3:11: instances[0].port: expected integer "
+	             "1..65535, got \"-1\"");
 	assert_int_equal(f->list.n, 4);
 	assert_string_equal(st(f, 0)->url, "top");
 	assert_string_equal(st(f, 1)->url, "a1");
@@ -346,7 +358,7 @@ test_default_instance(void **state)
 	with_default.state_size = sizeof(struct tc_state);
 	assert_int_equal(load(f, &with_default), 1);
 	assert_non_null(strstr(f->errors[0], "dflt2 <default instance>:1:13: instances[0]: missing "
-					     "required key \"url\""));
+	                                     "required key \"url\""));
 }
 
 static void
