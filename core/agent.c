@@ -49,7 +49,7 @@ on_batch(struct tally_batch *b, void *arg)
 	for (size_t i = 0; i < a->n_outputs && !b->partial; i++) {
 		if (a->outputs[i]->ops->stats)
 			a->outputs[i]->ops->stats(a->outputs[i], b, ts, a->cfg->flush_interval,
-						  a->cfg->hostname);
+			                          a->cfg->hostname);
 	}
 	for (size_t i = 0; i < a->n_outputs; i++)
 		a->outputs[i]->ops->submit(a->outputs[i], b);
@@ -87,18 +87,19 @@ open_listeners(struct agent *a, int *udp_fd, int *uds_fd)
 	*udp_fd = *uds_fd = -1;
 	if (cfg->dogstatsd_port > 0) {
 		*udp_fd = tally_listen_udp(cfg->bind_host, cfg->dogstatsd_port,
-					   cfg->dogstatsd_so_rcvbuf, err, sizeof(err));
+		                           cfg->dogstatsd_so_rcvbuf, err, sizeof(err));
 		if (*udp_fd < 0)
 			goto fail;
 		a->status_src.udp_rcvbuf_bytes = tally_listen_rcvbuf(*udp_fd);
 		if (tally_listen_rcvbuf(*udp_fd) < cfg->dogstatsd_so_rcvbuf)
-			TALLY_WARN("listener", "receive buffer smaller than asked wanted=%zu got=%zu "
-					       "(raise net.core.rmem_max)",
-				   cfg->dogstatsd_so_rcvbuf, tally_listen_rcvbuf(*udp_fd));
+			TALLY_WARN("listener",
+			           "receive buffer smaller than asked wanted=%zu got=%zu "
+			           "(raise net.core.rmem_max)",
+			           cfg->dogstatsd_so_rcvbuf, tally_listen_rcvbuf(*udp_fd));
 	}
 	if (cfg->dogstatsd_socket && *cfg->dogstatsd_socket) {
 		*uds_fd = tally_listen_unix(cfg->dogstatsd_socket, cfg->dogstatsd_so_rcvbuf, err,
-					    sizeof(err));
+		                            sizeof(err));
 		if (*uds_fd < 0)
 			goto fail;
 	}
@@ -251,9 +252,9 @@ log_ready(const struct tally_config *cfg)
 	if (cfg->dogstatsd_port > 0)
 		snprintf(udp, sizeof(udp), "%s:%d", cfg->bind_host, cfg->dogstatsd_port);
 	TALLY_INFO("agent", "ready version=%s udp=%s uds=%s flush_interval=%u host=%s",
-		   PACKAGE_VERSION, udp,
-		   cfg->dogstatsd_socket && *cfg->dogstatsd_socket ? cfg->dogstatsd_socket : "off",
-		   cfg->flush_interval, cfg->hostname);
+	           PACKAGE_VERSION, udp,
+	           cfg->dogstatsd_socket && *cfg->dogstatsd_socket ? cfg->dogstatsd_socket : "off",
+	           cfg->flush_interval, cfg->hostname);
 }
 
 int

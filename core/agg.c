@@ -2,8 +2,6 @@
  * agg.c: the aggregator's life cycle, adding samples to contexts and flushing buckets, driven by
  * the per-kind table of agg_types.c.
  */
-#include "config.h"
-
 #include "agg.h"
 
 #include <math.h>
@@ -25,9 +23,9 @@ struct flush_state {
 };
 
 static const uint8_t kind_of_type[TALLY_MT__COUNT] = {
-	[TALLY_MT_COUNTER] = TALLY_AGG_KIND_COUNTER,   [TALLY_MT_GAUGE] = TALLY_AGG_KIND_GAUGE,
-	[TALLY_MT_TIMER] = TALLY_AGG_KIND_HIST,	       [TALLY_MT_HISTOGRAM] = TALLY_AGG_KIND_HIST,
-	[TALLY_MT_SET] = TALLY_AGG_KIND_SET,	       [TALLY_MT_DISTRIBUTION] = TALLY_AGG_KIND_DIST,
+	[TALLY_MT_COUNTER] = TALLY_AGG_KIND_COUNTER, [TALLY_MT_GAUGE] = TALLY_AGG_KIND_GAUGE,
+	[TALLY_MT_TIMER] = TALLY_AGG_KIND_HIST,      [TALLY_MT_HISTOGRAM] = TALLY_AGG_KIND_HIST,
+	[TALLY_MT_SET] = TALLY_AGG_KIND_SET,         [TALLY_MT_DISTRIBUTION] = TALLY_AGG_KIND_DIST,
 	[TALLY_MT_COUNT] = TALLY_AGG_KIND_COUNT,
 };
 
@@ -52,7 +50,7 @@ emitter_bind(struct tally_agg_emitter *e, const struct tally_ctx *ctx, int64_t t
 
 void
 tally_agg_emit(struct tally_agg_emitter *e, const char *suffix, enum tally_series_kind kind,
-	       double value)
+               double value)
 {
 	struct tally_agg *agg = e->agg;
 	size_t name_len = e->ctx->name_len, suffix_len = strlen(suffix);
@@ -62,14 +60,14 @@ tally_agg_emit(struct tally_agg_emitter *e, const char *suffix, enum tally_serie
 		tally_ctx_table_export(agg->table, e->ctx, e->b, &e->str);
 	name = e->str.name;
 	if (suffix_len) {
-		agg->name_buf = grow_scratch(agg->name_buf, &agg->cap_name_buf,
-					     name_len + suffix_len, 1);
+		agg->name_buf =
+		    grow_scratch(agg->name_buf, &agg->cap_name_buf, name_len + suffix_len, 1);
 		memcpy(agg->name_buf, name, name_len);
 		memcpy(agg->name_buf + name_len, suffix, suffix_len);
 		name = tally_batch_strndup(e->b, agg->name_buf, name_len + suffix_len);
 	}
 	tally_batch_add_series_owned(e->b, name, e->str.host, e->str.tags, e->str.n_tags, kind,
-				     e->timestamp, value, agg->opts.interval_s);
+	                             e->timestamp, value, agg->opts.interval_s);
 }
 
 /* ---- life cycle ---- */
@@ -102,7 +100,7 @@ copy_percentiles(struct tally_agg *agg)
 		agg->percentiles[i] = agg->opts.percentiles[i];
 		/* The agent's names: 0.95 -> ".95percentile", 0.999 -> ".99.9percentile". */
 		snprintf(buf, sizeof(buf), ".%gpercentile",
-			 round(agg->percentiles[i] * 100.0 * 1e6) / 1e6);
+		         round(agg->percentiles[i] * 100.0 * 1e6) / 1e6);
 		agg->pct_suffix[i] = tally_xstrdup(buf);
 	}
 	agg->opts.percentiles = agg->percentiles;
@@ -166,7 +164,7 @@ pending_add(struct tally_agg *agg, const struct tally_sample *s)
 		return TALLY_AGG_DROP_PENDING_FULL;
 	}
 	agg->pending = grow_scratch(agg->pending, &agg->cap_pending, agg->n_pending + 1,
-				    sizeof(*agg->pending));
+	                            sizeof(*agg->pending));
 	p = &agg->pending[agg->n_pending++];
 	tally_ctx_table_key(agg->table, s, &k);
 	p->ctx = tally_ctx_table_create(agg->table, s, &k, false);
@@ -279,8 +277,8 @@ pending_flush(struct tally_agg *agg, struct tally_agg_emitter *e)
 
 void
 tally_agg_flush_chunked(struct tally_agg *agg, int64_t bucket_start_s, int64_t now_s,
-			struct tally_batch **out, size_t chunk_series, tally_agg_chunk_fn fn,
-			void *arg)
+                        struct tally_batch **out, size_t chunk_series, tally_agg_chunk_fn fn,
+                        void *arg)
 {
 	struct flush_state fs = {
 		.e = { .agg = agg, .b = *out },
@@ -298,7 +296,7 @@ tally_agg_flush_chunked(struct tally_agg *agg, int64_t bucket_start_s, int64_t n
 
 void
 tally_agg_flush(struct tally_agg *agg, int64_t bucket_start_s, int64_t now_s,
-		struct tally_batch *out)
+                struct tally_batch *out)
 {
 	tally_agg_flush_chunked(agg, bucket_start_s, now_s, &out, 0, NULL, NULL);
 }

@@ -49,14 +49,14 @@ enum tally_hist_agg {
 #define TALLY_HAGG_DEFAULT (TALLY_HAGG_MAX | TALLY_HAGG_MEDIAN | TALLY_HAGG_AVG | TALLY_HAGG_COUNT)
 
 struct tally_agg_opts {
-	uint32_t interval_s;	     /* flush_interval; > 0 */
-	uint32_t expiry_s;	     /* dogstatsd_expiry_seconds: counter zero-fill window */
-	uint32_t context_expiry_s;   /* idle non-counter contexts are dropped after this */
-	size_t context_limit;	     /* dogstatsd_context_limit */
-	unsigned hist_aggregates;    /* TALLY_HAGG_* bits */
-	const double *percentiles;   /* fractions in (0, 1], e.g. 0.95 -> name.95percentile */
+	uint32_t interval_s;       /* flush_interval; > 0 */
+	uint32_t expiry_s;         /* dogstatsd_expiry_seconds: counter zero-fill window */
+	uint32_t context_expiry_s; /* idle non-counter contexts are dropped after this */
+	size_t context_limit;      /* dogstatsd_context_limit */
+	unsigned hist_aggregates;  /* TALLY_HAGG_* bits */
+	const double *percentiles; /* fractions in (0, 1], e.g. 0.95 -> name.95percentile */
 	size_t n_percentiles;
-	const char *default_host;    /* host of contexts without a host: tag; "" for none */
+	const char *default_host;      /* host of contexts without a host: tag; "" for none */
 	const char *const *extra_tags; /* config "tags": merged into every context's tag set */
 	size_t n_extra_tags;
 };
@@ -70,12 +70,12 @@ enum tally_agg_result {
 };
 
 struct tally_agg_stats {
-	size_t contexts;		/* live contexts now */
+	size_t contexts;                /* live contexts now */
 	uint64_t dropped_context_limit; /* samples, since start */
 	uint64_t dropped_type_conflict; /* samples, since start */
-	uint64_t contexts_expired;	/* since start */
-	uint64_t dropped_timestamped;	/* samples, since start: pending list full */
-	size_t pending;			/* timestamped samples waiting for the next flush */
+	uint64_t contexts_expired;      /* since start */
+	uint64_t dropped_timestamped;   /* samples, since start: pending list full */
+	size_t pending;                 /* timestamped samples waiting for the next flush */
 };
 
 struct tally_agg;
@@ -93,14 +93,14 @@ void tally_agg_free(struct tally_agg *agg);
  * Returns TALLY_AGG_OK or why the sample was dropped (also counted in the stats).
  */
 enum tally_agg_result tally_agg_add(struct tally_agg *agg, const struct tally_sample *s,
-				    int64_t now_s);
+                                    int64_t now_s);
 
 /*
  * Closes the current bucket: appends its series (stamped bucket_start_s) and the pending
  * timestamped samples to *out, resets the bucket, applies zero-fill and expiry relative to now_s.
  */
 void tally_agg_flush(struct tally_agg *agg, int64_t bucket_start_s, int64_t now_s,
-		     struct tally_batch *out);
+                     struct tally_batch *out);
 
 /*
  * Hands over a full batch during tally_agg_flush_chunked() and returns the batch to continue
@@ -114,8 +114,8 @@ typedef struct tally_batch *(*tally_agg_chunk_fn)(struct tally_batch *full, void
  * On return *out is the last (current) batch.
  */
 void tally_agg_flush_chunked(struct tally_agg *agg, int64_t bucket_start_s, int64_t now_s,
-			     struct tally_batch **out, size_t chunk_series, tally_agg_chunk_fn fn,
-			     void *arg);
+                             struct tally_batch **out, size_t chunk_series, tally_agg_chunk_fn fn,
+                             void *arg);
 
 void tally_agg_get_stats(const struct tally_agg *agg, struct tally_agg_stats *stats);
 

@@ -80,6 +80,6 @@ extern const struct tally_agg_kind_ops tally_agg_kinds[TALLY_AGG_KIND__N];
  * the context's strings into the batch on the first series (agg.c).
  */
 void tally_agg_emit(struct tally_agg_emitter *e, const char *suffix, enum tally_series_kind kind,
-		    double value);
+                    double value);
 
 #endif

@@ -2,11 +2,10 @@
  * agg_types.c: what each kind of context does (agg.h lists the series per type): add a sample,
  * flush a bucket, release lazily allocated state. One row per kind in tally_agg_kinds[].
  */
-#include "agg_internal.h"
-
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agg_internal.h"
 #include "hist.h"
 #include "sketch.h"
 #include "uset.h"
@@ -72,7 +71,7 @@ hist_flush(struct tally_agg_emitter *e, struct tally_ctx *ctx)
 	static const struct {
 		unsigned bit;
 		const char *suffix;
-	} aggs[] = { { TALLY_HAGG_MAX, ".max" }, { TALLY_HAGG_MIN, ".min" },
+	} aggs[] = { { TALLY_HAGG_MAX, ".max" },       { TALLY_HAGG_MIN, ".min" },
 		     { TALLY_HAGG_MEDIAN, ".median" }, { TALLY_HAGG_AVG, ".avg" },
 		     { TALLY_HAGG_SUM, ".sum" },       { TALLY_HAGG_COUNT, ".count" } };
 	const struct tally_agg *agg = e->agg;
@@ -81,12 +80,14 @@ hist_flush(struct tally_agg_emitter *e, struct tally_ctx *ctx)
 
 	if (!ctx->st.hist || tally_hist_summarize(ctx->st.hist, &sum) < 0)
 		return;
-	const double vals[] = { sum.max, sum.min, sum.median, sum.avg, sum.sum,
-				(double)sum.count / agg->opts.interval_s };
+	const double vals[] = { sum.max, sum.min, sum.median,
+		                sum.avg, sum.sum, (double)sum.count / agg->opts.interval_s };
 	for (size_t i = 0; i < sizeof(aggs) / sizeof(aggs[0]); i++)
 		if (agg->opts.hist_aggregates & aggs[i].bit)
-			tally_agg_emit(e, aggs[i].suffix, aggs[i].bit == TALLY_HAGG_COUNT ?
-				       TALLY_SERIES_RATE : TALLY_SERIES_GAUGE, vals[i]);
+			tally_agg_emit(e, aggs[i].suffix,
+			               aggs[i].bit == TALLY_HAGG_COUNT ? TALLY_SERIES_RATE
+			                                               : TALLY_SERIES_GAUGE,
+			               vals[i]);
 	for (size_t i = 0; i < agg->opts.n_percentiles; i++)
 		if (tally_hist_percentile(ctx->st.hist, agg->percentiles[i], &v) == 0)
 			tally_agg_emit(e, agg->pct_suffix[i], TALLY_SERIES_GAUGE, v);
@@ -141,8 +142,11 @@ dist_flush(struct tally_agg_emitter *e, struct tally_ctx *ctx)
 	static const struct {
 		double q;
 		const char *suffix;
-	} qs[] = { { 0.50, ".p50" }, { 0.75, ".p75" }, { 0.90, ".p90" },
-		   { 0.95, ".p95" }, { 0.99, ".p99" } };
+	} qs[] = { { 0.50, ".p50" },
+		   { 0.75, ".p75" },
+		   { 0.90, ".p90" },
+		   { 0.95, ".p95" },
+		   { 0.99, ".p99" } };
 	struct tally_sketch *sk = ctx->st.sketch;
 	double count;
 
@@ -156,7 +160,7 @@ dist_flush(struct tally_agg_emitter *e, struct tally_ctx *ctx)
 	tally_agg_emit(e, ".count", TALLY_SERIES_RATE, count / e->agg->opts.interval_s);
 	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++)
 		tally_agg_emit(e, qs[i].suffix, TALLY_SERIES_GAUGE,
-			       tally_sketch_quantile(sk, qs[i].q));
+		               tally_sketch_quantile(sk, qs[i].q));
 	tally_sketch_reset(sk);
 }
 

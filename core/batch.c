@@ -141,8 +141,8 @@ grow(void *arr, size_t *cap, size_t n, size_t elem)
 
 struct tally_series *
 tally_batch_add_series_owned(struct tally_batch *b, const char *name, const char *host,
-			     const char *const *tags, size_t n_tags, enum tally_series_kind kind,
-			     int64_t timestamp, double value, uint32_t interval_s)
+                             const char *const *tags, size_t n_tags, enum tally_series_kind kind,
+                             int64_t timestamp, double value, uint32_t interval_s)
 {
 	struct tally_series *s;
 
@@ -161,12 +161,12 @@ tally_batch_add_series_owned(struct tally_batch *b, const char *name, const char
 
 struct tally_series *
 tally_batch_add_series(struct tally_batch *b, const char *name, const char *host,
-		       const char *const *tags, size_t n_tags, enum tally_series_kind kind,
-		       int64_t timestamp, double value, uint32_t interval_s)
+                       const char *const *tags, size_t n_tags, enum tally_series_kind kind,
+                       int64_t timestamp, double value, uint32_t interval_s)
 {
 	return tally_batch_add_series_owned(b, dup_str(b, name), dup_str(b, host),
-					    dup_tags(b, tags, n_tags), n_tags, kind, timestamp,
-					    value, interval_s);
+	                                    dup_tags(b, tags, n_tags), n_tags, kind, timestamp,
+	                                    value, interval_s);
 }
 
 void

@@ -28,7 +28,7 @@ const char *tally_series_kind_name(enum tally_series_kind kind);
 
 struct tally_series {
 	const char *name;
-	const char *host;	 /* "" when the series has no host */
+	const char *host;        /* "" when the series has no host */
 	const char *const *tags; /* sorted, unique "key:value" strings */
 	size_t n_tags;
 	enum tally_series_kind kind;
@@ -53,8 +53,8 @@ struct tally_event {
 	int64_t timestamp;
 	const char *host;
 	const char *aggregation_key; /* "" when absent, likewise the next three */
-	const char *priority;	     /* "normal" or "low" */
-	const char *alert_type;	     /* "info", "warning", "error", "success" */
+	const char *priority;        /* "normal" or "low" */
+	const char *alert_type;      /* "info", "warning", "error", "success" */
 	const char *source_type_name;
 	const char *const *tags;
 	size_t n_tags;
@@ -92,15 +92,15 @@ const char *const *tally_batch_copy_ptrs(struct tally_batch *b, const char *cons
  * batch's arena (then pass them as-is with tally_batch_add_series_owned()).
  */
 struct tally_series *tally_batch_add_series(struct tally_batch *b, const char *name,
-					    const char *host, const char *const *tags,
-					    size_t n_tags, enum tally_series_kind kind,
-					    int64_t timestamp, double value, uint32_t interval_s);
+                                            const char *host, const char *const *tags,
+                                            size_t n_tags, enum tally_series_kind kind,
+                                            int64_t timestamp, double value, uint32_t interval_s);
 /* Like tally_batch_add_series(), but name, host and tags already live in this batch. */
 struct tally_series *tally_batch_add_series_owned(struct tally_batch *b, const char *name,
-						  const char *host, const char *const *tags,
-						  size_t n_tags, enum tally_series_kind kind,
-						  int64_t timestamp, double value,
-						  uint32_t interval_s);
+                                                  const char *host, const char *const *tags,
+                                                  size_t n_tags, enum tally_series_kind kind,
+                                                  int64_t timestamp, double value,
+                                                  uint32_t interval_s);
 /* Appends a copy of *sc (strings and tags copied). */
 void tally_batch_add_service_check(struct tally_batch *b, const struct tally_service_check *sc);
 /* Appends a copy of *ev (strings and tags copied). */

@@ -1,7 +1,5 @@
 #include "check_cmd.h"
 
-#include "config.h"
-
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -13,6 +11,7 @@
 #include "check_loader.h"
 #include "check_sink.h"
 #include "confd.h"
+#include "config.h"
 #include "log.h"
 
 /* Rate baselines one instance may keep during the command. */

@@ -1,7 +1,5 @@
 #include "checks.h"
 
-#include "config.h"
-
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -15,6 +13,7 @@
 
 #include "check_loader.h"
 #include "confd.h"
+#include "config.h"
 #include "log.h"
 #include "xmem.h"
 

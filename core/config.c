@@ -36,18 +36,28 @@
 
 #define OFF(f) offsetof(struct tally_config, f)
 #define FLD(n, fn, f)                                                                              \
-	{ .name = n, .set = fn, .env = TALLY_CONFIG_ENV_SCALAR, .off = OFF(f) }
+	{                                                                                          \
+		.name = n, .set = fn, .env = TALLY_CONFIG_ENV_SCALAR, .off = OFF(f)                \
+	}
 #define INT(n, f, type, lo, hi)                                                                    \
-	{ .name = n, .set = tally_config_set_integer, .env = TALLY_CONFIG_ENV_SCALAR,              \
-	  .off = OFF(f), .field = type, .min = lo, .max = hi }
+	{                                                                                          \
+		.name = n, .set = tally_config_set_integer, .env = TALLY_CONFIG_ENV_SCALAR,        \
+		.off = OFF(f), .field = type, .min = lo, .max = hi                                 \
+	}
 #define NUM(n, fn, f, lo, hi)                                                                      \
-	{ .name = n, .set = fn, .env = TALLY_CONFIG_ENV_SCALAR, .off = OFF(f), .min = lo,          \
-	  .max = hi }
+	{                                                                                          \
+		.name = n, .set = fn, .env = TALLY_CONFIG_ENV_SCALAR, .off = OFF(f), .min = lo,    \
+		.max = hi                                                                          \
+	}
 #define LIST(n, form, f, f_n)                                                                      \
-	{ .name = n, .set = tally_config_set_strlist, .env = form, .off = OFF(f),                  \
-	  .off_n = OFF(f_n) }
+	{                                                                                          \
+		.name = n, .set = tally_config_set_strlist, .env = form, .off = OFF(f),            \
+		.off_n = OFF(f_n)                                                                  \
+	}
 #define OWN(n, fn, form)                                                                           \
-	{ .name = n, .set = fn, .env = form }
+	{                                                                                          \
+		.name = n, .set = fn, .env = form                                                  \
+	}
 
 /* DESIGN.md's "Configuration" table, plus `site` and `status_listen`. */
 static const struct tally_config_key keys[] = {
@@ -92,15 +102,48 @@ static const struct tally_config_key keys[] = {
  * otherwise.
  */
 static const char *const ignored_keys[] = {
-	"additional_endpoints", "apm_config", "cloud_provider_metadata", "cluster_agent",
-	"cluster_checks", "cluster_name", "cmd_host", "cmd_port", "collect_ec2_tags",
-	"collect_gce_tags", "compliance_config", "config_providers", "dogstatsd_origin_detection",
-	"dogstatsd_queue_size", "dogstatsd_tags", "enable_gohai", "enable_metadata_collection",
-	"env", "expvar_port", "gui_port", "health_port", "hostname_fqdn", "inventories_enabled",
-	"listeners", "log_file_max_rolls", "log_file_max_size", "log_format_json", "log_to_console",
-	"log_to_syslog", "logs_config", "logs_enabled", "min_tls_version", "network_config",
-	"otlp_config", "process_config", "proxy", "remote_configuration", "runtime_security_config",
-	"skip_ssl_validation", "statsd_metric_namespace", "system_probe_config", "use_dogstatsd",
+	"additional_endpoints",
+	"apm_config",
+	"cloud_provider_metadata",
+	"cluster_agent",
+	"cluster_checks",
+	"cluster_name",
+	"cmd_host",
+	"cmd_port",
+	"collect_ec2_tags",
+	"collect_gce_tags",
+	"compliance_config",
+	"config_providers",
+	"dogstatsd_origin_detection",
+	"dogstatsd_queue_size",
+	"dogstatsd_tags",
+	"enable_gohai",
+	"enable_metadata_collection",
+	"env",
+	"expvar_port",
+	"gui_port",
+	"health_port",
+	"hostname_fqdn",
+	"inventories_enabled",
+	"listeners",
+	"log_file_max_rolls",
+	"log_file_max_size",
+	"log_format_json",
+	"log_to_console",
+	"log_to_syslog",
+	"logs_config",
+	"logs_enabled",
+	"min_tls_version",
+	"network_config",
+	"otlp_config",
+	"process_config",
+	"proxy",
+	"remote_configuration",
+	"runtime_security_config",
+	"skip_ssl_validation",
+	"statsd_metric_namespace",
+	"system_probe_config",
+	"use_dogstatsd",
 };
 
 static const struct tally_config_key *
@@ -168,7 +211,7 @@ unknown_key(struct tally_config_loader *ld, const struct tally_ynode *key)
 	tally_ynode_describe(key, got, sizeof(got));
 	if (hint)
 		return tally_ynode_error(key, ld->err, ld->err_len,
-					 "unknown key %s (did you mean %s?)", got, hint);
+		                         "unknown key %s (did you mean %s?)", got, hint);
 	return tally_ynode_error(key, ld->err, ld->err_len, "unknown key %s", got);
 }
 
@@ -214,7 +257,8 @@ apply_file(struct tally_config_loader *ld, const struct tally_ydoc *doc)
 	if (root->kind != TALLY_YNODE_MAP) {
 		tally_ynode_describe(root, got, sizeof(got));
 		return tally_ynode_error(root, ld->err, ld->err_len,
-					 "expected a map of settings at the top level, got %s", got);
+		                         "expected a map of settings at the top level, got %s",
+		                         got);
 	}
 	for (size_t i = 0; !rc && i < root->n; i++) {
 		const struct tally_ypair *p = &root->pairs[i];
@@ -233,7 +277,7 @@ apply_file(struct tally_config_loader *ld, const struct tally_ydoc *doc)
 
 static struct tally_ydoc *
 env_doc(const struct tally_config_key *k, const char *name, const char *value, char *err,
-	size_t err_len)
+        size_t err_len)
 {
 	switch (k->env) {
 	case TALLY_CONFIG_ENV_WORDS:
@@ -301,9 +345,10 @@ derive(struct tally_config_loader *ld)
 		cfg->n_outputs = 1;
 	}
 	if (ld->ignored)
-		TALLY_WARN("config", "ignoring datadog.yaml keys that tally does not use file=%s "
-				     "keys=%s",
-			   cfg->source, ld->ignored);
+		TALLY_WARN("config",
+		           "ignoring datadog.yaml keys that tally does not use file=%s "
+		           "keys=%s",
+		           cfg->source, ld->ignored);
 }
 
 /*
@@ -361,7 +406,7 @@ config_new(const char *path)
 	cfg->confd_path = tally_xstrdup(tree ? TALLY_SRCDIR "/conf.d" : TALLY_SYSCONFDIR "/conf.d");
 	cfg->checksd_paths = tally_xcalloc(2, sizeof(char *));
 	cfg->checksd_paths[0] =
-		tally_xstrdup(tree ? TALLY_BUILDDIR "/checks.d" : TALLY_PKGLIBDIR "/checks.d");
+	    tally_xstrdup(tree ? TALLY_BUILDDIR "/checks.d" : TALLY_PKGLIBDIR "/checks.d");
 	cfg->n_checksd_paths = 1;
 	cfg->check_runners = 4;
 	cfg->forwarder_retry_queue_max_size = 15u << 20;

@@ -27,13 +27,13 @@ struct tally_output_conf {
 };
 
 struct tally_config {
-	char *source;	 /* the file loaded, or "<embedded>" */
-	char *api_key;	 /* NULL when unset */
-	char *dd_url;	 /* default https://api.datadoghq.com, no trailing '/' */
-	char *hostname;	 /* default: gethostname() */
+	char *source;   /* the file loaded, or "<embedded>" */
+	char *api_key;  /* NULL when unset */
+	char *dd_url;   /* default https://api.datadoghq.com, no trailing '/' */
+	char *hostname; /* default: gethostname() */
 	char **tags;
 	size_t n_tags;
-	char *bind_host; /* default 127.0.0.1; 0.0.0.0 when dogstatsd_non_local_traffic */
+	char *bind_host;    /* default 127.0.0.1; 0.0.0.0 when dogstatsd_non_local_traffic */
 	int dogstatsd_port; /* 0 turns UDP off */
 	bool dogstatsd_non_local_traffic;
 	char *dogstatsd_socket; /* NULL when unset */
@@ -41,7 +41,7 @@ struct tally_config {
 	size_t dogstatsd_so_rcvbuf;
 	size_t dogstatsd_context_limit;
 	uint32_t dogstatsd_expiry_seconds;
-	uint32_t flush_interval;	/* seconds */
+	uint32_t flush_interval;       /* seconds */
 	unsigned histogram_aggregates; /* TALLY_HAGG_* bits (agg.h) */
 	double *histogram_percentiles; /* fractions, e.g. 0.95 */
 	size_t n_histogram_percentiles;
@@ -52,14 +52,14 @@ struct tally_config {
 	struct tally_output_conf *outputs;
 	size_t n_outputs;
 	size_t forwarder_retry_queue_max_size; /* bytes */
-	char *forwarder_storage_path;	       /* NULL: no disk spool */
+	char *forwarder_storage_path;          /* NULL: no disk spool */
 	size_t forwarder_storage_max_size;     /* bytes */
-	double forwarder_timeout;	       /* seconds */
-	double forwarder_stop_timeout;	       /* seconds */
-	int log_level;			       /* enum tally_log_level */
-	char *log_file;			       /* NULL: stderr */
+	double forwarder_timeout;              /* seconds */
+	double forwarder_stop_timeout;         /* seconds */
+	int log_level;                         /* enum tally_log_level */
+	char *log_file;                        /* NULL: stderr */
 	char *status_listen; /* local status API, default 127.0.0.1:5000; NULL when disabled
-			      * ("" or "0" in the file or DD_STATUS_LISTEN) */
+	                      * ("" or "0" in the file or DD_STATUS_LISTEN) */
 };
 
 /*

@@ -46,7 +46,7 @@ enum tally_config_env_form {
 struct tally_config_key {
 	const char *name;
 	int (*set)(struct tally_config_loader *ld, const struct tally_config_key *k,
-		   const struct tally_ynode *v, const char *what);
+	           const struct tally_ynode *v, const char *what);
 	enum tally_config_env_form env;
 	size_t off, off_n; /* the field in struct tally_config, and its count for lists */
 	enum tally_config_field field;
@@ -60,40 +60,38 @@ struct tally_config_key {
  * ..." in ld->err and the field unchanged.
  */
 int tally_config_set_opt_str(struct tally_config_loader *ld, const struct tally_config_key *k,
-			     const struct tally_ynode *v, const char *what);
+                             const struct tally_ynode *v, const char *what);
 int tally_config_set_req_str(struct tally_config_loader *ld, const struct tally_config_key *k,
-			     const struct tally_ynode *v, const char *what);
+                             const struct tally_ynode *v, const char *what);
 int tally_config_set_url(struct tally_config_loader *ld, const struct tally_config_key *k,
-			 const struct tally_ynode *v, const char *what);
+                         const struct tally_ynode *v, const char *what);
 /* Into ld->site, not a field: dd_url is derived from it later. */
 int tally_config_set_site(struct tally_config_loader *ld, const struct tally_config_key *k,
-			  const struct tally_ynode *v, const char *what);
+                          const struct tally_ynode *v, const char *what);
 /* Within k->min..k->max, stored as k->field says. */
 int tally_config_set_integer(struct tally_config_loader *ld, const struct tally_config_key *k,
-			     const struct tally_ynode *v, const char *what);
+                             const struct tally_ynode *v, const char *what);
 int tally_config_set_size(struct tally_config_loader *ld, const struct tally_config_key *k,
-			  const struct tally_ynode *v, const char *what);
+                          const struct tally_ynode *v, const char *what);
 int tally_config_set_seconds(struct tally_config_loader *ld, const struct tally_config_key *k,
-			     const struct tally_ynode *v, const char *what);
+                             const struct tally_ynode *v, const char *what);
 int tally_config_set_bool(struct tally_config_loader *ld, const struct tally_config_key *k,
-			  const struct tally_ynode *v, const char *what);
+                          const struct tally_ynode *v, const char *what);
 /* Into the fields off (char **) and off_n (size_t); split at " ," for TALLY_CONFIG_ENV_WORDS. */
 int tally_config_set_strlist(struct tally_config_loader *ld, const struct tally_config_key *k,
-			     const struct tally_ynode *v, const char *what);
+                             const struct tally_ynode *v, const char *what);
 int tally_config_set_log_level(struct tally_config_loader *ld, const struct tally_config_key *k,
-			       const struct tally_ynode *v, const char *what);
+                               const struct tally_ynode *v, const char *what);
 /* host:port, or "" / "0" for off. */
-int tally_config_set_status_listen(struct tally_config_loader *ld,
-				   const struct tally_config_key *k, const struct tally_ynode *v,
-				   const char *what);
+int tally_config_set_status_listen(struct tally_config_loader *ld, const struct tally_config_key *k,
+                                   const struct tally_ynode *v, const char *what);
 int tally_config_set_aggregates(struct tally_config_loader *ld, const struct tally_config_key *k,
-				const struct tally_ynode *v, const char *what);
-int tally_config_set_percentiles(struct tally_config_loader *ld,
-				 const struct tally_config_key *k, const struct tally_ynode *v,
-				 const char *what);
+                                const struct tally_ynode *v, const char *what);
+int tally_config_set_percentiles(struct tally_config_loader *ld, const struct tally_config_key *k,
+                                 const struct tally_ynode *v, const char *what);
 /* config_outputs.c */
 int tally_config_set_outputs(struct tally_config_loader *ld, const struct tally_config_key *k,
-			     const struct tally_ynode *v, const char *what);
+                             const struct tally_ynode *v, const char *what);
 
 /* Helpers of config_set.c that the other files use. */
 
@@ -101,13 +99,13 @@ int tally_config_set_outputs(struct tally_config_loader *ld, const struct tally_
 void tally_config_replace_str(char **dst, const char *s);
 /* Writes "what: expected <want>, got <v>" at v; returns -EINVAL. */
 int tally_config_expected(struct tally_config_loader *ld, const struct tally_ynode *v,
-			  const char *what, const char *want);
+                          const char *what, const char *want);
 /* An http(s) URL without its trailing '/' into *out (the caller frees it). */
 int tally_config_get_url(struct tally_config_loader *ld, const struct tally_ynode *v,
-			 const char *what, char **out);
+                         const char *what, char **out);
 /* "host:port" (the host may be empty if empty_host) into *out (the caller frees it). */
 int tally_config_get_host_port(struct tally_config_loader *ld, const struct tally_ynode *v,
-			       const char *what, bool empty_host, char **out);
+                               const char *what, bool empty_host, char **out);
 /* "what[i]" into buf, or NULL (no prefix) when what is NULL. */
 const char *tally_config_item_name(char *buf, size_t size, const char *what, size_t i);
 

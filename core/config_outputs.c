@@ -2,12 +2,11 @@
  * config_outputs.c: the `outputs:` key, a list of {type, address | url | listen} maps checked
  * against what each output type needs.
  */
-#include "config.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "config_internal.h"
 #include "xmem.h"
 #include "ytree.h"
@@ -29,13 +28,13 @@ static const struct {
 	const char *type;
 	const char *needs;
 } output_types[] = {
-	{ "console", NULL },	     { "graphite", "address" }, { "influxdb", "url" },
+	{ "console", NULL },        { "graphite", "address" }, { "influxdb", "url" },
 	{ "prometheus", "listen" }, { "datadog", "url" },
 };
 
 static int
 output_type(struct tally_config_loader *ld, const struct tally_ynode *m, const char *what,
-	    int *type)
+            int *type)
 {
 	const struct tally_ynode *v = tally_ynode_map_get(m, "type");
 	char got[96], name[96];
@@ -55,15 +54,16 @@ output_type(struct tally_config_loader *ld, const struct tally_ynode *m, const c
 		}
 	}
 	tally_ynode_describe(v, got, sizeof(got));
-	return tally_ynode_error(v, ld->err, ld->err_len,
-				 "%s: unknown output type %s (expected console, graphite, influxdb, "
-				 "prometheus or datadog)",
-				 name, got);
+	return tally_ynode_error(
+	    v, ld->err, ld->err_len,
+	    "%s: unknown output type %s (expected console, graphite, influxdb, "
+	    "prometheus or datadog)",
+	    name, got);
 }
 
 static int
 output_key(struct tally_config_loader *ld, const struct tally_ypair *p, const char *what, int type,
-	   struct tally_output_conf *o)
+           struct tally_output_conf *o)
 {
 	const char *key = p->key->text, *needs = output_types[type].needs;
 	char name[96], got[96];
@@ -74,20 +74,20 @@ output_key(struct tally_config_loader *ld, const struct tally_ypair *p, const ch
 		return 0;
 	if (strcmp(key, "address") && strcmp(key, "url") && strcmp(key, "listen"))
 		return tally_ynode_error(p->key, ld->err, ld->err_len, "%s: unknown key %s", what,
-					 got);
+		                         got);
 	if (!needs || strcmp(key, needs))
 		return tally_ynode_error(p->key, ld->err, ld->err_len,
-					 "%s: key %s does not apply to a %s output", what, got,
-					 output_types[type].type);
+		                         "%s: key %s does not apply to a %s output", what, got,
+		                         output_types[type].type);
 	if (!strcmp(key, "url"))
 		return tally_config_get_url(ld, p->value, name, &o->url);
 	return tally_config_get_host_port(ld, p->value, name, !strcmp(key, "listen"),
-			     !strcmp(key, "listen") ? &o->listen : &o->address);
+	                                  !strcmp(key, "listen") ? &o->listen : &o->address);
 }
 
 static int
 parse_output(struct tally_config_loader *ld, const struct tally_ynode *m, const char *what,
-	     struct tally_output_conf *o)
+             struct tally_output_conf *o)
 {
 	const char *needs;
 	int type = 0, rc;
@@ -103,7 +103,7 @@ parse_output(struct tally_config_loader *ld, const struct tally_ynode *m, const 
 	needs = output_types[type].needs;
 	if (needs && !o->address && !o->url && !o->listen)
 		return tally_ynode_error(m, ld->err, ld->err_len, "%s: type %s needs %s", what,
-					 o->type, needs);
+		                         o->type, needs);
 	if (!ld->env) {
 		o->line = m->line;
 		o->col = m->col;
@@ -113,7 +113,7 @@ parse_output(struct tally_config_loader *ld, const struct tally_ynode *m, const 
 
 int
 tally_config_set_outputs(struct tally_config_loader *ld, const struct tally_config_key *k,
-			 const struct tally_ynode *v, const char *what)
+                         const struct tally_ynode *v, const char *what)
 {
 	struct tally_output_conf *o = NULL;
 	char name[64];
@@ -124,7 +124,7 @@ tally_config_set_outputs(struct tally_config_loader *ld, const struct tally_conf
 	o = tally_xcalloc(v->n + 1, sizeof(*o));
 	for (size_t i = 0; !rc && i < v->n; i++)
 		rc = parse_output(ld, v->items[i],
-				  tally_config_item_name(name, sizeof(name), "outputs", i), &o[i]);
+		                  tally_config_item_name(name, sizeof(name), "outputs", i), &o[i]);
 	if (rc) {
 		tally_config_outputs_free(o, v->n);
 		return rc;

@@ -1,10 +1,10 @@
 /*
  * config_print.c: tally_config_print(), the resolved configuration as YAML with api_key masked.
  */
-#include "config.h"
-
 #include <stdio.h>
 #include <string.h>
+
+#include "config.h"
 
 /* A YAML double-quoted string; NULL prints as null. */
 static void
@@ -119,7 +119,7 @@ tally_config_print(const struct tally_config *cfg, FILE *out)
 	print_key_str(out, "bind_host", cfg->bind_host);
 	fprintf(out, "dogstatsd_port: %d\n", cfg->dogstatsd_port);
 	fprintf(out, "dogstatsd_non_local_traffic: %s\n",
-		cfg->dogstatsd_non_local_traffic ? "true" : "false");
+	        cfg->dogstatsd_non_local_traffic ? "true" : "false");
 	print_key_str(out, "dogstatsd_socket", cfg->dogstatsd_socket);
 	fprintf(out, "dogstatsd_buffer_size: %zu\n", cfg->dogstatsd_buffer_size);
 	fprintf(out, "dogstatsd_so_rcvbuf: %zu\n", cfg->dogstatsd_so_rcvbuf);
@@ -137,7 +137,7 @@ tally_config_print(const struct tally_config *cfg, FILE *out)
 	fprintf(out, "forwarder_timeout: %g\n", cfg->forwarder_timeout);
 	fprintf(out, "forwarder_stop_timeout: %g\n", cfg->forwarder_stop_timeout);
 	fprintf(out, "log_level: %s\n",
-		(unsigned)cfg->log_level < 4 ? levels[cfg->log_level] : "info");
+	        (unsigned)cfg->log_level < 4 ? levels[cfg->log_level] : "info");
 	print_key_str(out, "log_file", cfg->log_file);
 	print_key_str(out, "status_listen", cfg->status_listen ? cfg->status_listen : "");
 }

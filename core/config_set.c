@@ -3,8 +3,6 @@
  * booleans, lists, log level, listen address, histogram aggregates and percentiles) and the
  * helpers they share with config_outputs.c.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <float.h>
 #include <math.h>
@@ -13,6 +11,7 @@
 #include <strings.h>
 
 #include "agg.h"
+#include "config.h"
 #include "config_internal.h"
 #include "log.h"
 #include "xmem.h"
@@ -33,18 +32,18 @@ tally_config_replace_str(char **dst, const char *s)
 /* "what: expected <want>, got <v>" at v; what is NULL for the environment (no prefix). */
 int
 tally_config_expected(struct tally_config_loader *ld, const struct tally_ynode *v, const char *what,
-		      const char *want)
+                      const char *want)
 {
 	char got[96];
 
 	tally_ynode_describe(v, got, sizeof(got));
 	return tally_ynode_error(v, ld->err, ld->err_len, "%s%sexpected %s, got %s",
-				 what ? what : "", what ? ": " : "", want, got);
+	                         what ? what : "", what ? ": " : "", want, got);
 }
 
 int
 tally_config_set_opt_str(struct tally_config_loader *ld, const struct tally_config_key *k,
-			 const struct tally_ynode *v, const char *what)
+                         const struct tally_ynode *v, const char *what)
 {
 	const char *s;
 	int rc = tally_ynode_str(v, what, &s, ld->err, ld->err_len);
@@ -56,14 +55,14 @@ tally_config_set_opt_str(struct tally_config_loader *ld, const struct tally_conf
 
 int
 tally_config_set_req_str(struct tally_config_loader *ld, const struct tally_config_key *k,
-			 const struct tally_ynode *v, const char *what)
+                         const struct tally_ynode *v, const char *what)
 {
 	const char *s = "";
 	int rc = tally_ynode_str(v, what, &s, ld->err, ld->err_len);
 
 	if (!rc && !*s)
 		rc = tally_ynode_error(v, ld->err, ld->err_len, "%s%sexpected a non-empty string",
-				       what ? what : "", what ? ": " : "");
+		                       what ? what : "", what ? ": " : "");
 	if (!rc)
 		tally_config_replace_str(FIELD(off), s);
 	return rc;
@@ -78,7 +77,7 @@ is_http_url(const char *s)
 /* An http(s) URL without its trailing '/', as dd_url and output urls are stored. */
 int
 tally_config_get_url(struct tally_config_loader *ld, const struct tally_ynode *v, const char *what,
-		     char **out)
+                     char **out)
 {
 	const char *s;
 	size_t len;
@@ -97,7 +96,7 @@ tally_config_get_url(struct tally_config_loader *ld, const struct tally_ynode *v
 
 int
 tally_config_set_url(struct tally_config_loader *ld, const struct tally_config_key *k,
-		     const struct tally_ynode *v, const char *what)
+                     const struct tally_ynode *v, const char *what)
 {
 	char *url;
 	int rc = tally_config_get_url(ld, v, what, &url);
@@ -111,7 +110,7 @@ tally_config_set_url(struct tally_config_loader *ld, const struct tally_config_k
 
 int
 tally_config_set_site(struct tally_config_loader *ld, const struct tally_config_key *k,
-		      const struct tally_ynode *v, const char *what)
+                      const struct tally_ynode *v, const char *what)
 {
 	const char *s;
 	int rc = tally_ynode_str(v, what, &s, ld->err, ld->err_len);
@@ -142,11 +141,11 @@ store_integer(void *p, enum tally_config_field field, int64_t v)
 
 int
 tally_config_set_integer(struct tally_config_loader *ld, const struct tally_config_key *k,
-			 const struct tally_ynode *v, const char *what)
+                         const struct tally_ynode *v, const char *what)
 {
 	int64_t x;
-	int rc = tally_ynode_int64(v, what, (int64_t)k->min, (int64_t)k->max, &x, ld->err,
-				   ld->err_len);
+	int rc =
+	    tally_ynode_int64(v, what, (int64_t)k->min, (int64_t)k->max, &x, ld->err, ld->err_len);
 
 	if (!rc)
 		store_integer(FIELD(off), k->field, x);
@@ -155,11 +154,11 @@ tally_config_set_integer(struct tally_config_loader *ld, const struct tally_conf
 
 int
 tally_config_set_size(struct tally_config_loader *ld, const struct tally_config_key *k,
-		      const struct tally_ynode *v, const char *what)
+                      const struct tally_ynode *v, const char *what)
 {
 	uint64_t x;
-	int rc = tally_ynode_size(v, what, (uint64_t)k->min, (uint64_t)k->max, &x, ld->err,
-				  ld->err_len);
+	int rc =
+	    tally_ynode_size(v, what, (uint64_t)k->min, (uint64_t)k->max, &x, ld->err, ld->err_len);
 
 	if (!rc)
 		*(size_t *)FIELD(off) = (size_t)x;
@@ -168,14 +167,14 @@ tally_config_set_size(struct tally_config_loader *ld, const struct tally_config_
 
 int
 tally_config_set_seconds(struct tally_config_loader *ld, const struct tally_config_key *k,
-			 const struct tally_ynode *v, const char *what)
+                         const struct tally_ynode *v, const char *what)
 {
 	return tally_ynode_double(v, what, k->min, k->max, FIELD(off), ld->err, ld->err_len);
 }
 
 int
 tally_config_set_bool(struct tally_config_loader *ld, const struct tally_config_key *k,
-		      const struct tally_ynode *v, const char *what)
+                      const struct tally_ynode *v, const char *what)
 {
 	return tally_ynode_bool(v, what, FIELD(off), ld->err, ld->err_len);
 }
@@ -183,7 +182,7 @@ tally_config_set_bool(struct tally_config_loader *ld, const struct tally_config_
 /* tags: a list, or one string of space/comma-separated tags as in DD_TAGS. */
 int
 tally_config_set_strlist(struct tally_config_loader *ld, const struct tally_config_key *k,
-			 const struct tally_ynode *v, const char *what)
+                         const struct tally_ynode *v, const char *what)
 {
 	const char *seps = k->env == TALLY_CONFIG_ENV_WORDS ? " ," : NULL;
 	char **list;
@@ -200,7 +199,7 @@ tally_config_set_strlist(struct tally_config_loader *ld, const struct tally_conf
 
 int
 tally_config_set_log_level(struct tally_config_loader *ld, const struct tally_config_key *k,
-			   const struct tally_ynode *v, const char *what)
+                           const struct tally_ynode *v, const char *what)
 {
 	const char *s = NULL;
 	int level = -EINVAL;
@@ -231,7 +230,7 @@ is_host_port(const char *s, bool empty_host)
 
 int
 tally_config_get_host_port(struct tally_config_loader *ld, const struct tally_ynode *v,
-			   const char *what, bool empty_host, char **out)
+                           const char *what, bool empty_host, char **out)
 {
 	const char *s;
 	int rc = tally_ynode_str(v, what, &s, ld->err, ld->err_len);
@@ -246,7 +245,7 @@ tally_config_get_host_port(struct tally_config_loader *ld, const struct tally_yn
 
 int
 tally_config_set_status_listen(struct tally_config_loader *ld, const struct tally_config_key *k,
-			       const struct tally_ynode *v, const char *what)
+                               const struct tally_ynode *v, const char *what)
 {
 	char *listen = NULL;
 	int rc = 0;
@@ -290,14 +289,15 @@ tally_config_item_name(char *buf, size_t size, const char *what, size_t i)
 
 static int
 aggregate_bit(struct tally_config_loader *ld, const struct tally_ynode *v, const char *what,
-	      unsigned *bits)
+              unsigned *bits)
 {
 	static const struct {
 		const char *name;
 		unsigned bit;
 	} names[] = {
-		{ "max", TALLY_HAGG_MAX }, { "min", TALLY_HAGG_MIN }, { "median", TALLY_HAGG_MEDIAN },
-		{ "avg", TALLY_HAGG_AVG }, { "sum", TALLY_HAGG_SUM }, { "count", TALLY_HAGG_COUNT },
+		{ "max", TALLY_HAGG_MAX },       { "min", TALLY_HAGG_MIN },
+		{ "median", TALLY_HAGG_MEDIAN }, { "avg", TALLY_HAGG_AVG },
+		{ "sum", TALLY_HAGG_SUM },       { "count", TALLY_HAGG_COUNT },
 	};
 	const char *s;
 	int rc = tally_ynode_str(v, what, &s, ld->err, ld->err_len);
@@ -315,7 +315,7 @@ aggregate_bit(struct tally_config_loader *ld, const struct tally_ynode *v, const
 
 int
 tally_config_set_aggregates(struct tally_config_loader *ld, const struct tally_config_key *k,
-			    const struct tally_ynode *v, const char *what)
+                            const struct tally_ynode *v, const char *what)
 {
 	struct tally_ydoc *tmp;
 	const struct tally_ynode *seq = as_seq(v, " ,", &tmp);
@@ -327,7 +327,7 @@ tally_config_set_aggregates(struct tally_config_loader *ld, const struct tally_c
 		rc = tally_config_expected(ld, v, what, "a list");
 	for (size_t i = 0; !rc && i < seq->n; i++)
 		rc = aggregate_bit(ld, seq->items[i],
-				   tally_config_item_name(name, sizeof(name), what, i), &bits);
+		                   tally_config_item_name(name, sizeof(name), what, i), &bits);
 	if (!rc)
 		ld->cfg->histogram_aggregates = bits;
 	tally_ydoc_free(tmp);
@@ -340,7 +340,7 @@ tally_config_set_aggregates(struct tally_config_loader *ld, const struct tally_c
  */
 static int
 percentile(struct tally_config_loader *ld, const struct tally_ynode *v, const char *what,
-	   double *out)
+           double *out)
 {
 	double p = 0;
 
@@ -359,7 +359,7 @@ percentile(struct tally_config_loader *ld, const struct tally_ynode *v, const ch
 		}
 	}
 	return tally_config_expected(ld, v, what,
-				     "a fraction 0..1 (0.95) or a whole percent 1..100 (95)");
+	                             "a fraction 0..1 (0.95) or a whole percent 1..100 (95)");
 }
 
 static int
@@ -386,7 +386,7 @@ sort_unique(double *v, size_t n)
 
 int
 tally_config_set_percentiles(struct tally_config_loader *ld, const struct tally_config_key *k,
-			     const struct tally_ynode *v, const char *what)
+                             const struct tally_ynode *v, const char *what)
 {
 	struct tally_ydoc *tmp;
 	const struct tally_ynode *seq = as_seq(v, " ,", &tmp);
@@ -398,12 +398,12 @@ tally_config_set_percentiles(struct tally_config_loader *ld, const struct tally_
 		rc = tally_config_expected(ld, v, what, "a list");
 	else if (seq->n > MAX_PERCENTILES)
 		rc = tally_ynode_error(v, ld->err, ld->err_len, "%s%sat most %d percentiles",
-				       what ? what : "", what ? ": " : "", MAX_PERCENTILES);
+		                       what ? what : "", what ? ": " : "", MAX_PERCENTILES);
 	else
 		ps = tally_xcalloc(seq->n + 1, sizeof(*ps));
 	for (size_t i = 0; !rc && i < seq->n; i++)
 		rc = percentile(ld, seq->items[i],
-				tally_config_item_name(name, sizeof(name), what, i), &ps[i]);
+		                tally_config_item_name(name, sizeof(name), what, i), &ps[i]);
 	if (!rc) {
 		free(ld->cfg->histogram_percentiles);
 		ld->cfg->histogram_percentiles = ps;

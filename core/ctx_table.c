@@ -1,9 +1,8 @@
-#include "config.h"
-
 #include "ctx_table.h"
 
 #include <stdlib.h>
 #include <string.h>
+
 /* Header-only XXH3: short keys hash several times faster inlined than through libxxhash.so. */
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -82,8 +81,7 @@ copy_extra(struct tally_ctx_table *t, const char *const *tags, size_t n)
 }
 
 struct tally_ctx_table *
-tally_ctx_table_new(const char *default_host, const char *const *extra_tags,
-		    size_t n_extra_tags)
+tally_ctx_table_new(const char *default_host, const char *const *extra_tags, size_t n_extra_tags)
 {
 	struct tally_ctx_table *t = tally_xcalloc(1, sizeof(*t));
 
@@ -92,7 +90,7 @@ tally_ctx_table_new(const char *default_host, const char *const *extra_tags,
 	t->default_host.ptr = tally_xstrdup(default_host ? default_host : "");
 	t->default_host.len = strlen(t->default_host.ptr);
 	t->default_host_hash =
-		XXH3_64bits_withSeed(t->default_host.ptr, t->default_host.len, SEED_HOST);
+	    XXH3_64bits_withSeed(t->default_host.ptr, t->default_host.len, SEED_HOST);
 	copy_extra(t, extra_tags, n_extra_tags);
 	return t;
 }
@@ -162,7 +160,7 @@ sort_unique_u64(uint64_t *v, size_t n)
  */
 static uint64_t
 tags_hash(struct tally_ctx_table *t, const struct tally_slice *tags, size_t n_tags,
-	  uint32_t *n_key_tags)
+          uint32_t *n_key_tags)
 {
 	uint64_t *h, sum = 0;
 	size_t n = 0;
@@ -191,7 +189,7 @@ tags_hash(struct tally_ctx_table *t, const struct tally_slice *tags, size_t n_ta
 
 void
 tally_ctx_table_key(struct tally_ctx_table *t, const struct tally_sample *s,
-		    struct tally_ctx_key *k)
+                    struct tally_ctx_key *k)
 {
 	uint64_t host_hash = t->default_host_hash;
 
@@ -202,7 +200,7 @@ tally_ctx_table_key(struct tally_ctx_table *t, const struct tally_sample *s,
 		host_hash = XXH3_64bits_withSeed(s->host.ptr, s->host.len, SEED_HOST);
 	}
 	k->hash = XXH3_64bits_withSeed(s->name.ptr, s->name.len, SEED_NAME) ^ host_hash ^
-		  tags_hash(t, s->tags, s->n_tags, &k->n_key_tags);
+	          tags_hash(t, s->tags, s->n_tags, &k->n_key_tags);
 }
 
 /* Names are short: an inline word-at-a-time compare beats a call into libc's memcmp. */
@@ -258,7 +256,7 @@ put_str(char *p, const char *s, size_t len)
 /* One allocation: header, name, host, then the sorted union of sample and extra tags. */
 static struct tally_ctx *
 ctx_new(const struct tally_ctx_table *t, const struct tally_sample *s,
-	const struct tally_ctx_key *k)
+        const struct tally_ctx_key *k)
 {
 	size_t n = s->n_tags + t->n_extra, bytes = k->name.len + 1 + k->host.len + 1;
 	struct tally_slice *all = tally_xmalloc(n * sizeof(*all));
@@ -293,7 +291,7 @@ tally_ctx_free(struct tally_ctx *ctx)
 
 void
 tally_ctx_table_export(struct tally_ctx_table *t, const struct tally_ctx *ctx,
-		       struct tally_batch *b, struct tally_ctx_strings *out)
+                       struct tally_batch *b, struct tally_ctx_strings *out)
 {
 	const char *p = tally_ctx_tags(ctx), *copy;
 
@@ -341,7 +339,7 @@ table_grow(struct tally_ctx_table *t)
 
 struct tally_ctx *
 tally_ctx_table_create(struct tally_ctx_table *t, const struct tally_sample *s,
-		       const struct tally_ctx_key *k, bool insert)
+                       const struct tally_ctx_key *k, bool insert)
 {
 	struct tally_ctx *ctx = ctx_new(t, s, k);
 
@@ -379,7 +377,7 @@ slot_delete(struct tally_ctx_table *t, size_t i)
 
 size_t
 tally_ctx_table_sweep(struct tally_ctx_table *t, bool (*visit)(struct tally_ctx *ctx, void *arg),
-		      void *arg)
+                      void *arg)
 {
 	size_t start = 0, removed = 0, cap = t->mask + 1;
 

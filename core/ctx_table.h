@@ -29,10 +29,10 @@ struct tally_sketch;
 
 /* What the aggregator keeps per context; this module never looks inside. */
 union tally_ctx_state {
-	double sum;		     /* counter, count */
-	double last;		     /* gauge */
+	double sum;                  /* counter, count */
+	double last;                 /* gauge */
 	struct tally_hist *hist;     /* histogram/timer, NULL until the first sample */
-	struct tally_uset *set;	     /* set, likewise */
+	struct tally_uset *set;      /* set, likewise */
 	struct tally_sketch *sketch; /* distribution, likewise */
 };
 
@@ -43,9 +43,9 @@ struct tally_ctx {
 	uint32_t host_len;
 	uint32_t n_key_tags; /* distinct sample tags that went into the key hash */
 	uint32_t n_tags;     /* stored tags: sorted, unique, extra tags merged in */
-	uint8_t kind;	     /* owner's type code */
-	uint8_t flags;	     /* owner's flags */
-	char data[];	     /* name \0 host \0 tag \0 tag \0 ... */
+	uint8_t kind;        /* owner's type code */
+	uint8_t flags;       /* owner's flags */
+	char data[];         /* name \0 host \0 tag \0 tag \0 ... */
 };
 
 /* A sample's key, from tally_ctx_table_key(); borrows from the sample. */
@@ -86,8 +86,8 @@ struct tally_ctx_table;
  * Returns a new empty table. default_host (NULL for none) is the host of samples without
  * has_host; extra_tags are merged into every context. Both are copied.
  */
-struct tally_ctx_table *tally_ctx_table_new(const char *default_host,
-					    const char *const *extra_tags, size_t n_extra_tags);
+struct tally_ctx_table *tally_ctx_table_new(const char *default_host, const char *const *extra_tags,
+                                            size_t n_extra_tags);
 /* Frees the table, not the contexts in it (sweep them out first). Accepts NULL. */
 void tally_ctx_table_free(struct tally_ctx_table *t);
 size_t tally_ctx_table_count(const struct tally_ctx_table *t);
@@ -96,17 +96,17 @@ size_t tally_ctx_table_bytes(const struct tally_ctx_table *t);
 
 /* Computes the key of *s into *k (no allocation once the table's scratch is warm). */
 void tally_ctx_table_key(struct tally_ctx_table *t, const struct tally_sample *s,
-			 struct tally_ctx_key *k);
+                         struct tally_ctx_key *k);
 /* Returns the context with key k, or NULL. */
 struct tally_ctx *tally_ctx_table_find(const struct tally_ctx_table *t,
-				       const struct tally_ctx_key *k);
+                                       const struct tally_ctx_key *k);
 /*
  * Returns a new context for *s (key k, state zeroed) holding copies of its strings. With insert
  * the table finds it from now on (k must not be there yet); without, the caller frees it with
  * tally_ctx_free(). The table never frees contexts.
  */
 struct tally_ctx *tally_ctx_table_create(struct tally_ctx_table *t, const struct tally_sample *s,
-					 const struct tally_ctx_key *k, bool insert);
+                                         const struct tally_ctx_key *k, bool insert);
 /* A context's strings as copied into a batch (the batch owns them). */
 struct tally_ctx_strings {
 	const char *name, *host;
@@ -116,13 +116,13 @@ struct tally_ctx_strings {
 
 /* Copies ctx's name, host and tags into b in one block; borrows ctx, fills *out. */
 void tally_ctx_table_export(struct tally_ctx_table *t, const struct tally_ctx *ctx,
-			    struct tally_batch *b, struct tally_ctx_strings *out);
+                            struct tally_batch *b, struct tally_ctx_strings *out);
 
 /*
  * Calls visit on every context once; removes those for which it returns true (visit may free
  * them). Returns how many were removed.
  */
 size_t tally_ctx_table_sweep(struct tally_ctx_table *t,
-			     bool (*visit)(struct tally_ctx *ctx, void *arg), void *arg);
+                             bool (*visit)(struct tally_ctx *ctx, void *arg), void *arg);
 
 #endif

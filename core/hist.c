@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include "hist.h"
 
 #include <errno.h>
@@ -10,7 +8,7 @@
 
 /* A buffer larger than this is given back at reset: one busy interval should not pin it. */
 #define HIST_KEEP_CAP 64
-#define HIST_MIN_CAP 8
+#define HIST_MIN_CAP  8
 /* Rates below 1/2^32 are not meaningful; the cap keeps weighted counts far from overflow. */
 #define HIST_MAX_WEIGHT (INT64_C(1) << 32)
 

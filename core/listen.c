@@ -1,10 +1,11 @@
 #include "listen.h"
 
+#include <netdb.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+
 #include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -35,8 +36,9 @@ tally_listen_rcvbuf(int fd)
 int
 tally_listen_udp(const char *host, int port, size_t rcvbuf_bytes, char *err, size_t err_len)
 {
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM,
-				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+	struct addrinfo hints = { .ai_family = AF_UNSPEC,
+		                  .ai_socktype = SOCK_DGRAM,
+		                  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
 	struct addrinfo *res = NULL;
 	char service[16];
 	int fd = -1, one = 1, rc;
@@ -44,7 +46,8 @@ tally_listen_udp(const char *host, int port, size_t rcvbuf_bytes, char *err, siz
 	snprintf(service, sizeof(service), "%d", port);
 	rc = getaddrinfo(host, service, &hints, &res);
 	if (rc != 0) {
-		snprintf(err, err_len, "cannot resolve bind_host \"%s\": %s", host, gai_strerror(rc));
+		snprintf(err, err_len, "cannot resolve bind_host \"%s\": %s", host,
+		         gai_strerror(rc));
 		return -EINVAL;
 	}
 	fd = socket(res->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -76,7 +79,8 @@ clear_stale_socket(const char *path, char *err, size_t err_len)
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT ? 0 : -errno;
 	if (!S_ISSOCK(st.st_mode)) {
-		snprintf(err, err_len, "refusing to replace %s: it exists and is not a socket", path);
+		snprintf(err, err_len, "refusing to replace %s: it exists and is not a socket",
+		         path);
 		return -EEXIST;
 	}
 	if (unlink(path) < 0) {
@@ -94,7 +98,7 @@ tally_listen_unix(const char *path, size_t rcvbuf_bytes, char *err, size_t err_l
 
 	if (strlen(path) >= sizeof(sun.sun_path)) {
 		snprintf(err, err_len, "dogstatsd_socket path too long (max %zu): %s",
-			 sizeof(sun.sun_path) - 1, path);
+		         sizeof(sun.sun_path) - 1, path);
 		return -ENAMETOOLONG;
 	}
 	memcpy(sun.sun_path, path, strlen(path) + 1);

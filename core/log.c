@@ -67,11 +67,11 @@ tally_log_close(void)
 }
 
 static void log_vwrite(enum tally_log_level level, const char *subsys, const char *suffix,
-		       const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+                       const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
 
 static void
 log_vwrite(enum tally_log_level level, const char *subsys, const char *suffix, const char *fmt,
-	   va_list ap)
+           va_list ap)
 {
 	char line[2048];
 	struct timespec ts;
@@ -83,7 +83,7 @@ log_vwrite(enum tally_log_level level, const char *subsys, const char *suffix, c
 	gmtime_r(&ts.tv_sec, &tm);
 	n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
 	w = snprintf(line + n, sizeof(line) - n, ".%03ldZ %s %s: ", ts.tv_nsec / 1000000L,
-		     level_names[level], subsys);
+	             level_names[level], subsys);
 	n += (size_t)(w > 0 ? w : 0);
 	w = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
 	n = w > 0 ? n + (size_t)w : n;
@@ -118,7 +118,7 @@ now_ms(void)
 
 void
 tally_log_ratelimited(struct tally_ratelimit *rl, int64_t interval_ms, enum tally_log_level level,
-		      const char *subsys, const char *fmt, ...)
+                      const char *subsys, const char *fmt, ...)
 {
 	int64_t now, next;
 	uint64_t skipped;

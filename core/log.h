@@ -30,16 +30,16 @@ int tally_log_open(const char *path);
 void tally_log_close(void);
 
 void tally_log(enum tally_log_level level, const char *subsys, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #define TALLY_LOG_AT(lvl, subsys, ...)                                                             \
 	do {                                                                                       \
 		if ((int)(lvl) <= tally_log_level_current)                                         \
 			tally_log((lvl), (subsys), __VA_ARGS__);                                   \
 	} while (0)
-#define TALLY_ERR(subsys, ...)	 TALLY_LOG_AT(TALLY_LOG_ERROR, subsys, __VA_ARGS__)
-#define TALLY_WARN(subsys, ...)	 TALLY_LOG_AT(TALLY_LOG_WARN, subsys, __VA_ARGS__)
-#define TALLY_INFO(subsys, ...)	 TALLY_LOG_AT(TALLY_LOG_INFO, subsys, __VA_ARGS__)
+#define TALLY_ERR(subsys, ...)   TALLY_LOG_AT(TALLY_LOG_ERROR, subsys, __VA_ARGS__)
+#define TALLY_WARN(subsys, ...)  TALLY_LOG_AT(TALLY_LOG_WARN, subsys, __VA_ARGS__)
+#define TALLY_INFO(subsys, ...)  TALLY_LOG_AT(TALLY_LOG_INFO, subsys, __VA_ARGS__)
 #define TALLY_DEBUG(subsys, ...) TALLY_LOG_AT(TALLY_LOG_DEBUG, subsys, __VA_ARGS__)
 
 /* State of one rate-limited log site; zero-initialise it (static storage is fine). */
@@ -50,7 +50,7 @@ struct tally_ratelimit {
 
 /* Logs at most once per interval_ms per site; appends "suppressed=N" when lines were skipped. */
 void tally_log_ratelimited(struct tally_ratelimit *rl, int64_t interval_ms,
-			   enum tally_log_level level, const char *subsys, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+                           enum tally_log_level level, const char *subsys, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 #endif

@@ -25,10 +25,10 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: tally run [-c FILE]\n"
-		   "       tally check NAME [-c FILE] [--json] [--rate]\n"
-		   "       tally configcheck [-c FILE]\n"
-		   "       tally status [-c FILE] [--json]\n"
-		   "       tally version\n");
+	           "       tally check NAME [-c FILE] [--json] [--rate]\n"
+	           "       tally configcheck [-c FILE]\n"
+	           "       tally status [-c FILE] [--json]\n"
+	           "       tally version\n");
 }
 
 static int
@@ -152,10 +152,8 @@ main(int argc, char **argv)
 		const char *name;
 		int (*run)(const struct cli *cli);
 	} commands[] = {
-		{ "run", cmd_run },
-		{ "configcheck", cmd_configcheck },
-		{ "check", cmd_check },
-		{ "status", cmd_status },
+		{ "run", cmd_run },         { "configcheck", cmd_configcheck },
+		{ "check", cmd_check },     { "status", cmd_status },
 		{ "version", cmd_version },
 	};
 	struct cli cli = { 0 };

@@ -1,7 +1,5 @@
 #include "out_graphite.h"
 
-#include "config.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +7,7 @@
 #include <json-c/json.h>
 
 #include "batch.h"
+#include "config.h"
 #include "graphite_fmt.h"
 #include "hostport.h"
 #include "linestream.h"

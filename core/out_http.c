@@ -1,13 +1,12 @@
 #include "out_http.h"
 
-#include "config.h"
-
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "batch.h"
+#include "config.h"
 #include "dd_payload.h"
 #include "forwarder.h"
 #include "fwd_queue.h"

@@ -1,7 +1,5 @@
 #include "out_prom.h"
 
-#include "config.h"
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "batch.h"
+#include "config.h"
 #include "hostport.h"
 #include "log.h"
 #include "outfmt.h"

@@ -34,7 +34,7 @@ struct tally_output_ops {
 	 * main thread just before b is submitted to every output. May be NULL.
 	 */
 	void (*stats)(struct tally_output *out, struct tally_batch *b, int64_t ts,
-		      uint32_t interval_s, const char *host);
+	              uint32_t interval_s, const char *host);
 	/*
 	 * Returns a new json-c object describing the output's state for `tally status` (queue
 	 * bytes, sent, dropped, circuit state...); the caller puts it. Main thread. May be NULL.
@@ -54,8 +54,8 @@ struct tally_output {
  * cfg and base are borrowed and outlive the output.
  */
 struct tally_output *tally_output_new(const struct tally_output_conf *oc,
-				      const struct tally_config *cfg, struct event_base *base,
-				      char *err, size_t err_len);
+                                      const struct tally_config *cfg, struct event_base *base,
+                                      char *err, size_t err_len);
 
 /* The console output: a readable table of each flush written to stdout. */
 struct tally_output *tally_out_console_new(void);

@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include "parse.h"
 
 #include <math.h>
@@ -34,15 +32,16 @@ struct tag_host {
  */
 struct field_iter {
 	const char *p, *end; /* p is NULL once the last field has been returned */
-	bool nul;	     /* stopped at a NUL byte */
+	bool nul;            /* stopped at a NUL byte */
 	struct tally_slice *tags;
 	size_t n_tags; /* of the last '#' field */
 	struct tag_host host;
 };
 
 static const char *const err_names[] = {
-	"ok", "no_pipe", "empty_name", "name_too_long", "no_value", "bad_value", "bad_type",
-	"bad_rate", "bad_timestamp", "too_many_tags", "nul_byte", "bad_service_check", "bad_event",
+	"ok",        "no_pipe",           "empty_name", "name_too_long", "no_value",
+	"bad_value", "bad_type",          "bad_rate",   "bad_timestamp", "too_many_tags",
+	"nul_byte",  "bad_service_check", "bad_event",
 };
 _Static_assert(sizeof(err_names) / sizeof(err_names[0]) == TALLY_PERR__COUNT, "one name per error");
 
@@ -210,8 +209,8 @@ parse_double_slow(char *num, const char *p, size_t n, double *out)
 static bool
 parse_double(char *num, const char *p, size_t n, double *out)
 {
-	static const double exact_pow10[16] = { 1e0, 1e1, 1e2,	 1e3,  1e4,  1e5,  1e6,  1e7,
-						1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15 };
+	static const double exact_pow10[16] = { 1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+		                                1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15 };
 	const char *s = p, *end = p + n, *dot = NULL;
 	unsigned digits = 0;
 	uint64_t m = 0;
@@ -268,8 +267,9 @@ parse_int64(struct tally_slice s, int64_t *out)
 
 /* The one-letter wire types, plus one so that 0 means "not a type"; "ms" is checked apart. */
 static const unsigned char type_by_letter[128] = {
-	['c'] = TALLY_MT_COUNTER + 1, ['g'] = TALLY_MT_GAUGE + 1, ['h'] = TALLY_MT_HISTOGRAM + 1,
-	['s'] = TALLY_MT_SET + 1, ['d'] = TALLY_MT_DISTRIBUTION + 1,
+	['c'] = TALLY_MT_COUNTER + 1,      ['g'] = TALLY_MT_GAUGE + 1,
+	['h'] = TALLY_MT_HISTOGRAM + 1,    ['s'] = TALLY_MT_SET + 1,
+	['d'] = TALLY_MT_DISTRIBUTION + 1,
 };
 
 static int
@@ -306,7 +306,7 @@ parse_values(struct tally_parser *parser, struct tally_slice raw, struct tally_s
 /* An optional field after the type; unknown ones are ignored and a repeated one wins last. */
 static enum tally_parse_err
 parse_metric_field(struct tally_parser *parser, const struct field_iter *it, struct tally_slice f,
-		   struct tally_sample *s)
+                   struct tally_sample *s)
 {
 	double rate;
 
@@ -408,7 +408,7 @@ parse_metric(struct tally_parser *parser, const char *line, size_t len, struct t
  */
 static void
 parse_kv_fields(struct field_iter *it, const char *keys, struct tally_slice *slots, size_t *n_tags,
-		struct tag_host *host)
+                struct tag_host *host)
 {
 	struct tally_slice f;
 	const char *k;
@@ -425,7 +425,7 @@ parse_kv_fields(struct field_iter *it, const char *keys, struct tally_slice *slo
 
 static enum tally_parse_err
 parse_service_check(struct tally_parser *parser, char *line, size_t len,
-		    struct tally_service_check_line *sc)
+                    struct tally_service_check_line *sc)
 {
 	struct field_iter it = { .p = line + 4, .end = line + len, .tags = parser->tags };
 	struct tag_host host = { false, { NULL, 0 } };

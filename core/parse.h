@@ -10,9 +10,9 @@
  * Grammar (reference/dogstatsd.md §1): metric lines
  *   name:value[:value...]|type[|@rate][|#tag,tag][|Tts][|c:container][|unknown...]
  * service checks  _sc|name|status[|d:ts][|h:host][|#tags][|m:message]
- * events          _e{tlen,xlen}:title|text[|d:ts][|h:host][|k:key][|p:prio][|s:src][|t:type][|#tags]
- * Lines are split on '\n', one trailing '\r' is stripped, empty lines are skipped and an
- * unterminated last line is accepted.
+ * events _e{tlen,xlen}:title|text[|d:ts][|h:host][|k:key][|p:prio][|s:src][|t:type][|#tags] Lines
+ * are split on '\n', one trailing '\r' is stripped, empty lines are skipped and an unterminated
+ * last line is accepted.
  */
 #ifndef TALLY_CORE_PARSE_H
 #define TALLY_CORE_PARSE_H
@@ -28,17 +28,17 @@
 /* Why a line was rejected; 0 is success. Each kind is counted as tally.parse_errors{reason}. */
 enum tally_parse_err {
 	TALLY_PERR_OK = 0,
-	TALLY_PERR_NO_PIPE,	  /* metric line without '|' */
-	TALLY_PERR_EMPTY_NAME,	  /* ":1|c" */
+	TALLY_PERR_NO_PIPE,       /* metric line without '|' */
+	TALLY_PERR_EMPTY_NAME,    /* ":1|c" */
 	TALLY_PERR_NAME_TOO_LONG, /* over TALLY_NAME_MAX */
-	TALLY_PERR_NO_VALUE,	  /* "name|c", "name:|c" */
-	TALLY_PERR_BAD_VALUE,	  /* not a number, NaN, Inf, overflow (1e999), empty packed list */
-	TALLY_PERR_BAD_TYPE,	  /* missing or unknown type */
-	TALLY_PERR_BAD_RATE,	  /* "@", "@x", NaN/Inf rate */
+	TALLY_PERR_NO_VALUE,      /* "name|c", "name:|c" */
+	TALLY_PERR_BAD_VALUE,     /* not a number, NaN, Inf, overflow (1e999), empty packed list */
+	TALLY_PERR_BAD_TYPE,      /* missing or unknown type */
+	TALLY_PERR_BAD_RATE,      /* "@", "@x", NaN/Inf rate */
 	TALLY_PERR_BAD_TIMESTAMP, /* "|T" not an integer >= 1 */
 	TALLY_PERR_TOO_MANY_TAGS, /* more tags than the scratch holds (cannot happen for
-				     datagrams within the configured buffer size) */
-	TALLY_PERR_NUL_BYTE,	  /* a NUL byte inside the line */
+	                             datagrams within the configured buffer size) */
+	TALLY_PERR_NUL_BYTE,      /* a NUL byte inside the line */
 	TALLY_PERR_BAD_SERVICE_CHECK,
 	TALLY_PERR_BAD_EVENT,
 	TALLY_PERR__COUNT
@@ -55,8 +55,8 @@ enum tally_line_kind {
 
 struct tally_service_check_line {
 	struct tally_slice name;
-	int status; /* 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN */
-	int64_t timestamp; /* 0 when absent */
+	int status;              /* 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN */
+	int64_t timestamp;       /* 0 when absent */
 	struct tally_slice host; /* empty when absent */
 	const struct tally_slice *tags;
 	size_t n_tags;
@@ -72,7 +72,7 @@ struct tally_service_check_line {
 struct tally_event_line {
 	struct tally_slice title; /* unescaped */
 	struct tally_slice text;  /* unescaped */
-	int64_t timestamp;	  /* 0 when absent */
+	int64_t timestamp;        /* 0 when absent */
 	struct tally_slice host, aggregation_key, priority, source_type_name, alert_type;
 	const struct tally_slice *tags;
 	size_t n_tags;
@@ -113,6 +113,6 @@ int tally_parse_next_line(char **cursor, char *end, struct tally_slice *line);
  * take metrics named "_sc..."); one starting with "_e{" is an event; anything else is a metric.
  */
 enum tally_parse_err tally_parse_line(struct tally_parser *parser, char *line, size_t len,
-				      struct tally_parsed_line *out);
+                                      struct tally_parsed_line *out);
 
 #endif

@@ -1,6 +1,7 @@
 #include "receiver.h"
 
 #include <sys/socket.h>
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -30,13 +31,13 @@
  * few, which saves most of the context switches; the kernel buffer (MiBs) easily holds 0.5 ms.
  */
 #define RX_NAP_NS 500000L
-#define RX_NAPS	  20
+#define RX_NAPS   20
 /*
  * A flush is handed to the main thread in batches of this many series, and the receiver waits
  * while more than RX_CHUNKS_IN_FLIGHT are undelivered: flushing a million contexts then needs
  * a few chunks of memory, not one batch as big as the aggregator.
  */
-#define RX_CHUNK_SERIES	    20000
+#define RX_CHUNK_SERIES     20000
 #define RX_CHUNKS_IN_FLIGHT 4
 /* While it waits, the receiver keeps reading into a backlog of at most this many bytes. */
 #define RX_BACKLOG_MAX_BYTES (64u << 20)
@@ -75,8 +76,8 @@ struct tally_receiver {
 	char cmsg[RX_BATCH][CMSG_SPACE(sizeof(uint32_t))];
 	pthread_t thread;
 	bool running;
-	bool stopping;		   /* final flush: the main thread is joining, never wait on it */
-	uint64_t chunks_posted;	   /* receiver thread */
+	bool stopping;          /* final flush: the main thread is joining, never wait on it */
+	uint64_t chunks_posted; /* receiver thread */
 	_Atomic uint64_t chunks_done; /* main thread, after the outputs took the batch */
 };
 
@@ -134,9 +135,8 @@ flush_now(struct tally_receiver *r, int64_t bucket_start_s, int64_t now_s)
 	r->counters.contexts = st.contexts;
 	r->counters.dropped_context_limit = st.dropped_context_limit;
 	r->counters.dropped_type_conflict = st.dropped_type_conflict;
-	tally_selfstats_emit(b, &r->counters, &r->flushed, bucket_start_s,
-			     r->opts.agg.interval_s, r->host, (const char *const *)r->tags,
-			     r->opts.n_tags);
+	tally_selfstats_emit(b, &r->counters, &r->flushed, bucket_start_s, r->opts.agg.interval_s,
+	                     r->host, (const char *const *)r->tags, r->opts.n_tags);
 	tally_selfstats_publish(r->opts.stats, &r->counters);
 	post_batch(r, b);
 }
@@ -163,8 +163,8 @@ on_flush_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct tally_receiver *r = arg;
 	int64_t boundary = r->next_flush_s;
-	struct tally_rx_ctx ctx = { r->parser, r->agg, r->pending, &r->counters, r->host,
-				    wall_ms() / 1000 };
+	struct tally_rx_ctx ctx = { r->parser,    r->agg,  r->pending,
+		                    &r->counters, r->host, wall_ms() / 1000 };
 
 	flush_now(r, boundary - r->opts.agg.interval_s, boundary);
 	/* What arrived during the flush belongs to the new bucket. */
@@ -229,7 +229,7 @@ take(struct tally_receiver *r, struct tally_rx_ctx *ctx, enum tally_listener_kin
 	if (ctx)
 		tally_rx_process(ctx, kind, h->msg_iov->iov_base, m->msg_len, truncated);
 	else if (!tally_rx_backlog_push(&r->backlog, kind, h->msg_iov->iov_base, m->msg_len,
-					truncated))
+	                                truncated))
 		r->counters.backlog_dropped++;
 }
 
@@ -282,8 +282,8 @@ on_readable(evutil_socket_t fd, short what, void *arg)
 	static const struct timespec nap = { 0, RX_NAP_NS };
 	struct rx_listener *l = arg;
 	struct tally_receiver *r = l->r;
-	struct tally_rx_ctx ctx = { r->parser, r->agg, r->pending, &r->counters, r->host,
-				    wall_ms() / 1000 };
+	struct tally_rx_ctx ctx = { r->parser,    r->agg,  r->pending,
+		                    &r->counters, r->host, wall_ms() / 1000 };
 
 	for (int naps = 0; drain(r, l, &ctx) > 0 && naps < RX_NAPS; naps++) {
 		tally_selfstats_publish(r->opts.stats, &r->counters);
@@ -365,8 +365,8 @@ tally_receiver_new(const struct tally_receiver_opts *opts, char *err, size_t err
 	r->pending = tally_batch_new(0);
 	r->backlog.max_bytes = RX_BACKLOG_MAX_BYTES;
 	setup_buffers(r);
-	if (!r->jobs || !r->to_main || !r->flush_ev ||
-	    add_listener(r, TALLY_LISTENER_UDP) < 0 || add_listener(r, TALLY_LISTENER_UDS) < 0) {
+	if (!r->jobs || !r->to_main || !r->flush_ev || add_listener(r, TALLY_LISTENER_UDP) < 0 ||
+	    add_listener(r, TALLY_LISTENER_UDS) < 0) {
 		snprintf(err, err_len, "cannot set up the receiver's events");
 		goto fail;
 	}

@@ -27,15 +27,15 @@ typedef void (*tally_receiver_batch_fn)(struct tally_batch *b, void *arg);
  * frees it. A job still queued when the receiver is freed is run then.
  */
 typedef void (*tally_receiver_job_fn)(struct tally_agg *agg, struct tally_batch *pending,
-				      int64_t now_s, void *arg);
+                                      int64_t now_s, void *arg);
 
 struct tally_receiver_opts {
-	int udp_fd; /* -1 when UDP is off; the receiver takes ownership of both fds */
-	int uds_fd; /* -1 when the Unix socket is off */
+	int udp_fd;         /* -1 when UDP is off; the receiver takes ownership of both fds */
+	int uds_fd;         /* -1 when the Unix socket is off */
 	size_t buffer_size; /* dogstatsd_buffer_size: the largest datagram read */
 	struct tally_agg_opts agg; /* copied; interval_s is also the flush interval */
-	const char *host; /* default host of service checks, events and tally.* metrics */
-	const char *const *tags; /* config tags, added to tally.* metrics */
+	const char *host;          /* default host of service checks, events and tally.* metrics */
+	const char *const *tags;   /* config tags, added to tally.* metrics */
 	size_t n_tags;
 	struct event_base *main_base; /* where on_batch runs */
 	tally_receiver_batch_fn on_batch;
@@ -45,7 +45,7 @@ struct tally_receiver_opts {
 
 /* Returns a receiver ready to start, or NULL with a message in err. Main thread. */
 struct tally_receiver *tally_receiver_new(const struct tally_receiver_opts *opts, char *err,
-					  size_t err_len);
+                                          size_t err_len);
 /* Starts the thread. 0 or -errno. */
 int tally_receiver_start(struct tally_receiver *r);
 /* Queues fn(agg, pending, now, arg) to run on the receiver thread. Any thread. */

@@ -7,8 +7,8 @@
 #include "xmem.h"
 
 bool
-tally_rx_backlog_push(struct tally_rx_backlog *bl, enum tally_listener_kind kind,
-		      const char *buf, size_t len, bool truncated)
+tally_rx_backlog_push(struct tally_rx_backlog *bl, enum tally_listener_kind kind, const char *buf,
+                      size_t len, bool truncated)
 {
 	if (bl->len + len > bl->max_bytes)
 		return false;

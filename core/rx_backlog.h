@@ -31,7 +31,7 @@ struct tally_rx_backlog {
 
 /* Keeps a copy of one datagram; false (nothing kept) when max_bytes would be exceeded. */
 bool tally_rx_backlog_push(struct tally_rx_backlog *bl, enum tally_listener_kind kind,
-			   const char *buf, size_t len, bool truncated);
+                           const char *buf, size_t len, bool truncated);
 /* Processes every kept datagram through tally_rx_process() in arrival order, then empties. */
 void tally_rx_backlog_replay(struct tally_rx_backlog *bl, struct tally_rx_ctx *ctx);
 /* Frees the memory (the struct itself is the caller's). */

@@ -101,8 +101,7 @@ add_metric(struct tally_rx_ctx *ctx, const struct tally_sample *s)
 }
 
 static void
-count_parse_error(struct tally_rx_ctx *ctx, enum tally_parse_err err, const char *line,
-		  size_t len)
+count_parse_error(struct tally_rx_ctx *ctx, enum tally_parse_err err, const char *line, size_t len)
 {
 	char excerpt[96];
 
@@ -111,13 +110,13 @@ count_parse_error(struct tally_rx_ctx *ctx, enum tally_parse_err err, const char
 		return;
 	printable_excerpt(line, len, excerpt, sizeof(excerpt));
 	tally_log_ratelimited(&parse_error_rl, BAD_INPUT_LOG_MS, TALLY_LOG_WARN, "dogstatsd",
-			      "dropped unparsable line reason=%s line=\"%s\"",
-			      tally_parse_err_name(err), excerpt);
+	                      "dropped unparsable line reason=%s line=\"%s\"",
+	                      tally_parse_err_name(err), excerpt);
 }
 
 void
 tally_rx_process(struct tally_rx_ctx *ctx, enum tally_listener_kind kind, char *buf, size_t len,
-		 bool truncated)
+                 bool truncated)
 {
 	struct tally_parsed_line parsed;
 	struct tally_slice line;
@@ -132,9 +131,9 @@ tally_rx_process(struct tally_rx_ctx *ctx, enum tally_listener_kind kind, char *
 
 		ctx->counters->truncated++;
 		tally_log_ratelimited(&truncated_rl, BAD_INPUT_LOG_MS, TALLY_LOG_WARN, "dogstatsd",
-				      "datagram larger than dogstatsd_buffer_size, last line "
-				      "dropped buffer_size=%zu",
-				      len);
+		                      "datagram larger than dogstatsd_buffer_size, last line "
+		                      "dropped buffer_size=%zu",
+		                      len);
 		end = nl ? nl : buf;
 	}
 	while (tally_parse_next_line(&cur, end, &line)) {

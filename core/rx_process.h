@@ -30,6 +30,6 @@ struct tally_rx_ctx {
  * buffer: its last, cut line is dropped and the datagram counted as truncated. buf is modified.
  */
 void tally_rx_process(struct tally_rx_ctx *ctx, enum tally_listener_kind kind, char *buf,
-		      size_t len, bool truncated);
+                      size_t len, bool truncated);
 
 #endif

@@ -24,13 +24,13 @@ struct tally_slice {
  * per-second rate).
  */
 enum tally_mtype {
-	TALLY_MT_COUNTER = 0, /* c */
-	TALLY_MT_GAUGE,	      /* g */
-	TALLY_MT_TIMER,	      /* ms: a histogram */
-	TALLY_MT_HISTOGRAM,   /* h */
-	TALLY_MT_SET,	      /* s */
+	TALLY_MT_COUNTER = 0,  /* c */
+	TALLY_MT_GAUGE,        /* g */
+	TALLY_MT_TIMER,        /* ms: a histogram */
+	TALLY_MT_HISTOGRAM,    /* h */
+	TALLY_MT_SET,          /* s */
 	TALLY_MT_DISTRIBUTION, /* d */
-	TALLY_MT_COUNT,	      /* checks only */
+	TALLY_MT_COUNT,        /* checks only */
 	TALLY_MT__COUNT
 };
 

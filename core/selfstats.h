@@ -17,11 +17,7 @@
 struct tally_batch;
 struct tally_agg_stats;
 
-enum tally_listener_kind {
-	TALLY_LISTENER_UDP = 0,
-	TALLY_LISTENER_UDS,
-	TALLY_LISTENER__COUNT
-};
+enum tally_listener_kind { TALLY_LISTENER_UDP = 0, TALLY_LISTENER_UDS, TALLY_LISTENER__COUNT };
 
 /* Written by the receiver thread only. */
 struct tally_rx_counters {
@@ -35,7 +31,7 @@ struct tally_rx_counters {
 	uint64_t kernel_drops; /* SO_RXQ_OVFL: datagrams the kernel dropped, buffer full */
 	uint64_t dropped_context_limit;
 	uint64_t dropped_type_conflict;
-	uint64_t contexts; /* live, a level not a total */
+	uint64_t contexts;        /* live, a level not a total */
 	uint64_t backlog_dropped; /* datagrams read during a flush with the backlog full */
 };
 
@@ -54,7 +50,7 @@ void tally_selfstats_read(const struct tally_selfstats *pub, struct tally_rx_cou
  * levels as GAUGE) to b, then copies *now into *prev. host and tags are copied.
  */
 void tally_selfstats_emit(struct tally_batch *b, const struct tally_rx_counters *now,
-			  struct tally_rx_counters *prev, int64_t ts, uint32_t interval_s,
-			  const char *host, const char *const *tags, size_t n_tags);
+                          struct tally_rx_counters *prev, int64_t ts, uint32_t interval_s,
+                          const char *host, const char *const *tags, size_t n_tags);
 
 #endif

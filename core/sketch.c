@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include "sketch.h"
 
 #include <errno.h>
@@ -14,8 +12,8 @@
  * gamma^(k-1) < v <= gamma^k, and the bin stands for 2 gamma^k / (gamma + 1), which is within
  * a of every value in it. The constants are ln(gamma) and 2 / (gamma + 1) for a = 0.01.
  */
-#define LN_GAMMA 0.020000666706669435
-#define BIN_SCALE 0.99
+#define LN_GAMMA      0.020000666706669435
+#define BIN_SCALE     0.99
 #define STORE_MIN_CAP 32
 
 /* Bins of one sign: bins[i] counts key base + i; lo..hi are the non-empty extremes. */

@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #define TALLY_SKETCH_REL_ACCURACY 0.01
-#define TALLY_SKETCH_MAX_BINS 2048
+#define TALLY_SKETCH_MAX_BINS     2048
 
 struct tally_sketch;
 

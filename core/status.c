@@ -48,7 +48,8 @@ listeners_json(const struct tally_status_src *src, const struct tally_rx_counter
 	if (cfg->dogstatsd_socket && *cfg->dogstatsd_socket) {
 		uds = json_object_new_object();
 		json_object_object_add(uds, "type", json_object_new_string("uds"));
-		json_object_object_add(uds, "address", json_object_new_string(cfg->dogstatsd_socket));
+		json_object_object_add(uds, "address",
+		                       json_object_new_string(cfg->dogstatsd_socket));
 		put_u64(uds, "packets", c->packets[TALLY_LISTENER_UDS]);
 		put_u64(uds, "bytes", c->bytes[TALLY_LISTENER_UDS]);
 		json_object_array_add(arr, uds);
@@ -110,7 +111,7 @@ tally_status_json(const struct tally_status_src *src)
 	json_object_object_add(root, "hostname", json_object_new_string(src->cfg->hostname));
 	json_object_object_add(root, "started", json_object_new_int64(src->started_s));
 	json_object_object_add(root, "flush_interval",
-			       json_object_new_int((int)src->cfg->flush_interval));
+	                       json_object_new_int((int)src->cfg->flush_interval));
 	json_object_object_add(root, "listeners", listeners_json(src, &c));
 	json_object_object_add(root, "dogstatsd", dogstatsd_json(&c));
 	json_object_object_add(root, "checks", checks ? checks : json_object_new_array());
@@ -133,9 +134,9 @@ on_request(struct evhttp_request *req, void *arg)
 	doc = tally_status_json(srv->src);
 	body = evbuffer_new();
 	evbuffer_add_printf(body, "%s\n",
-			    json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY));
+	                    json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY));
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-			  "application/json");
+	                  "application/json");
 	evhttp_send_reply(req, HTTP_OK, "OK", body);
 	evbuffer_free(body);
 	json_object_put(doc);
@@ -166,7 +167,7 @@ split_host_port(const char *listen, char *host, size_t host_len, unsigned short 
 
 struct tally_status_server *
 tally_status_server_new(struct event_base *base, const char *listen,
-			const struct tally_status_src *src, char *err, size_t err_len)
+                        const struct tally_status_src *src, char *err, size_t err_len)
 {
 	struct tally_status_server *srv = tally_xcalloc(1, sizeof(*srv));
 	char host[256];

@@ -40,8 +40,8 @@ struct json_object *tally_status_json(const struct tally_status_src *src);
  * when the address cannot be bound. Main thread.
  */
 struct tally_status_server *tally_status_server_new(struct event_base *base, const char *listen,
-						    const struct tally_status_src *src, char *err,
-						    size_t err_len);
+                                                    const struct tally_status_src *src, char *err,
+                                                    size_t err_len);
 /* Accepts NULL. */
 void tally_status_server_free(struct tally_status_server *srv);
 

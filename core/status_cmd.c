@@ -53,7 +53,7 @@ fetch(const char *listen, struct body *b)
 	curl_easy_cleanup(h);
 	if (rc != CURLE_OK) {
 		fprintf(stderr, "tally status: cannot reach the agent at %s: %s\n", url,
-			curl_easy_strerror(rc));
+		        curl_easy_strerror(rc));
 		return -1;
 	}
 	if (code != 200) {

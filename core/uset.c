@@ -1,18 +1,17 @@
-#include "config.h"
-
 #include "uset.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
 /* Header-only XXH3: short keys hash several times faster inlined than through libxxhash.so. */
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "xmem.h"
 
-#define USET_SEED 0x5e7a11e55e7a11e5ULL
-#define USET_MIN_CAP 8
+#define USET_SEED     0x5e7a11e55e7a11e5ULL
+#define USET_MIN_CAP  8
 #define USET_KEEP_CAP 256
 
 /* slots hold member hashes; 0 marks an empty slot, so a member hashing to 0 is stored as 1. */

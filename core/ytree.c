@@ -43,7 +43,7 @@ mark_error(struct builder *b, size_t line0, size_t col0, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	tally_ytree_verror(b->err, b->err_len, b->doc->name, (int)line0 + 1, (int)col0 + 1, fmt,
-			   ap);
+	                   ap);
 	va_end(ap);
 	return -EINVAL;
 }
@@ -173,10 +173,10 @@ check_node(struct builder *b, const yaml_mark_t *mark, const yaml_char_t *anchor
 {
 	if (anchor)
 		return mark_error(b, mark->line, mark->column, "anchors (&%.40s) are not supported",
-				  (const char *)anchor);
+		                  (const char *)anchor);
 	if (++b->n_nodes > TALLY_YTREE_MAX_NODES)
 		return mark_error(b, mark->line, mark->column, "more than %d nodes in the document",
-				  TALLY_YTREE_MAX_NODES);
+		                  TALLY_YTREE_MAX_NODES);
 	return 0;
 }
 
@@ -199,8 +199,8 @@ on_scalar(struct builder *b, const yaml_event_t *ev)
 	n = scalar_new(b->doc, (const char *)ev->data.scalar.value, ev->data.scalar.length);
 	n->line = (int)ev->start_mark.line + 1;
 	n->col = (int)ev->start_mark.column + 1;
-	n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
-		    (tag && !strcmp(tag, YAML_STR_TAG));
+	n->quoted =
+	    ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || (tag && !strcmp(tag, YAML_STR_TAG));
 	if (!n->quoted && is_null_text(n->text))
 		n->kind = TALLY_YNODE_NULL;
 	return attach(b, n);
@@ -214,15 +214,15 @@ on_start(struct builder *b, const yaml_event_t *ev)
 	struct tally_ynode *n;
 	int rc;
 
-	rc = check_node(b, m, is_map ? ev->data.mapping_start.anchor
-				     : ev->data.sequence_start.anchor);
+	rc = check_node(b, m,
+	                is_map ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor);
 	if (rc)
 		return rc;
 	if (b->depth == TALLY_YTREE_MAX_DEPTH)
 		return mark_error(b, m->line, m->column, "nested deeper than %d levels",
-				  TALLY_YTREE_MAX_DEPTH);
+		                  TALLY_YTREE_MAX_DEPTH);
 	n = node_new(b->doc, is_map ? TALLY_YNODE_MAP : TALLY_YNODE_SEQ, (int)m->line + 1,
-		     (int)m->column + 1);
+	             (int)m->column + 1);
 	rc = attach(b, n);
 	if (rc)
 		return rc;
@@ -259,8 +259,8 @@ check_duplicate_keys(struct builder *b, const struct tally_ynode *map)
 
 		if (!strcmp(first->text, dup->text))
 			rc = tally_ynode_error(dup, b->err, b->err_len,
-					       "duplicate key \"%.60s\" (first at %d:%d)", dup->text,
-					       first->line, first->col);
+			                       "duplicate key \"%.60s\" (first at %d:%d)",
+			                       dup->text, first->line, first->col);
 	}
 	free(v);
 	return rc;
@@ -286,11 +286,11 @@ on_event(struct builder *b, const yaml_event_t *ev, bool *done)
 	case YAML_DOCUMENT_START_EVENT:
 		if (b->n_docs++)
 			return mark_error(b, m->line, m->column,
-					  "only one YAML document per file is supported");
+			                  "only one YAML document per file is supported");
 		return 0;
 	case YAML_ALIAS_EVENT:
 		return mark_error(b, m->line, m->column, "aliases (*%.40s) are not supported",
-				  (const char *)ev->data.alias.anchor);
+		                  (const char *)ev->data.alias.anchor);
 	case YAML_SCALAR_EVENT:
 		return on_scalar(b, ev);
 	case YAML_SEQUENCE_START_EVENT:
@@ -339,7 +339,7 @@ syntax_error(struct builder *b)
 		return mark_error(b, m->line, m->column, "invalid YAML");
 	if (p->context)
 		return mark_error(b, m->line, m->column, "%s (%s at %zu:%zu)", p->problem,
-				  p->context, c->line + 1, c->column + 1);
+		                  p->context, c->line + 1, c->column + 1);
 	return mark_error(b, m->line, m->column, "%s", p->problem);
 }
 
@@ -367,7 +367,8 @@ tally_ydoc_load_string(const char *name, const char *text, size_t len, char *err
 
 	b.doc = doc_new(name);
 	if (len > TALLY_YTREE_MAX_BYTES) {
-		file_error(err, err_len, b.doc->name, "larger than %u bytes", TALLY_YTREE_MAX_BYTES);
+		file_error(err, err_len, b.doc->name, "larger than %u bytes",
+		           TALLY_YTREE_MAX_BYTES);
 		goto fail;
 	}
 	if (!yaml_parser_initialize(&b.parser)) {

@@ -47,18 +47,18 @@ struct tally_ypair {
 
 struct tally_ynode {
 	enum tally_ynode_kind kind;
-	int line, col;	  /* 1-based start; 0 for nodes made by tally_ydoc_from_text() */
+	int line, col;    /* 1-based start; 0 for nodes made by tally_ydoc_from_text() */
 	const char *file; /* the document's name, shared by all its nodes */
-	char *text;	  /* scalar and null: the text as written, NUL-terminated; else NULL */
-	size_t len;	  /* bytes of text (a quoted scalar may hold "\0", see accessors) */
-	bool quoted;	  /* quoted or block scalar, or tagged !!str: never null */
-	size_t n;	  /* items of a sequence, pairs of a map */
+	char *text;       /* scalar and null: the text as written, NUL-terminated; else NULL */
+	size_t len;       /* bytes of text (a quoted scalar may hold "\0", see accessors) */
+	bool quoted;      /* quoted or block scalar, or tagged !!str: never null */
+	size_t n;         /* items of a sequence, pairs of a map */
 	struct tally_ynode **items;
 	struct tally_ypair *pairs;
 };
 
 struct tally_ydoc {
-	char *name;		  /* file name or the name given to the loader */
+	char *name;               /* file name or the name given to the loader */
 	struct tally_ynode *root; /* never NULL */
 };
 
@@ -68,8 +68,8 @@ struct tally_ydoc {
  */
 struct tally_ydoc *tally_ydoc_load_file(const char *path, char *err, size_t err_len);
 /* Same for len bytes of text (borrowed); name (copied) stands for the file in messages. */
-struct tally_ydoc *tally_ydoc_load_string(const char *name, const char *text, size_t len,
-					  char *err, size_t err_len);
+struct tally_ydoc *tally_ydoc_load_string(const char *name, const char *text, size_t len, char *err,
+                                          size_t err_len);
 /*
  * Builds a document from a string that is not YAML, such as an environment variable, so that
  * the same accessors (and messages, "NAME: ...") apply to it: with seps NULL the root is one
@@ -95,8 +95,8 @@ const char *tally_ynode_kind_name(enum tally_ynode_kind kind);
  * Writes "FILE:LINE:COL: " (or "FILE: " for a node without position) and the formatted message
  * into err. Returns -EINVAL, so that callers can `return tally_ynode_error(...)`.
  */
-int tally_ynode_error(const struct tally_ynode *at, char *err, size_t err_len, const char *fmt,
-		      ...) __attribute__((format(printf, 4, 5)));
+int tally_ynode_error(const struct tally_ynode *at, char *err, size_t err_len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /*
  * Typed accessors. what names the value in messages ("dogstatsd_port", "outputs[1].url"); NULL
@@ -107,23 +107,23 @@ int tally_ynode_error(const struct tally_ynode *at, char *err, size_t err_len, c
 
 /* A scalar (of any look: 8125 is "8125") without NUL bytes; *out is borrowed from the tree. */
 int tally_ynode_str(const struct tally_ynode *n, const char *what, const char **out, char *err,
-		    size_t err_len);
+                    size_t err_len);
 /* true/false, yes/no, on/off, 1/0, any case. */
 int tally_ynode_bool(const struct tally_ynode *n, const char *what, bool *out, char *err,
-		     size_t err_len);
+                     size_t err_len);
 /* A decimal integer (optional sign) within min..max. */
 int tally_ynode_int64(const struct tally_ynode *n, const char *what, int64_t min, int64_t max,
-		      int64_t *out, char *err, size_t err_len);
+                      int64_t *out, char *err, size_t err_len);
 /* A finite number within min..max. */
 int tally_ynode_double(const struct tally_ynode *n, const char *what, double min, double max,
-		       double *out, char *err, size_t err_len);
+                       double *out, char *err, size_t err_len);
 /*
  * A size in bytes within min..max: a whole number with an optional unit, with or without a
  * space: B; KiB, MiB, GiB, TiB and k, m, g, t (powers of 1024); KB, MB, GB, TB (powers of
  * 1000). Units are case-insensitive, so "8mb" is 8000000 and "8m" is 8388608.
  */
 int tally_ynode_size(const struct tally_ynode *n, const char *what, uint64_t min, uint64_t max,
-		     uint64_t *out, char *err, size_t err_len);
+                     uint64_t *out, char *err, size_t err_len);
 /*
  * A list of strings: a sequence of scalars, or one scalar, which is split at any byte of seps
  * (seps NULL: one element). Null is the empty list. Empty pieces are dropped. On success the
@@ -131,7 +131,7 @@ int tally_ynode_size(const struct tally_ynode *n, const char *what, uint64_t min
  * with *out non-NULL.
  */
 int tally_ynode_strlist(const struct tally_ynode *n, const char *what, const char *seps,
-			char ***out, size_t *n_out, char *err, size_t err_len);
+                        char ***out, size_t *n_out, char *err, size_t err_len);
 /* Frees a list from tally_ynode_strlist(); accepts NULL. */
 void tally_ystrlist_free(char **list, size_t n);
 

@@ -2,8 +2,6 @@
  * ytree_get.c: the typed accessors of ytree.h and the "FILE:LINE:COL: what: expected ..., got
  * ..." messages they (and the loader in ytree.c) write.
  */
-#include "ytree.h"
-
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -14,11 +12,12 @@
 #include <strings.h>
 
 #include "xmem.h"
+#include "ytree.h"
 #include "ytree_internal.h"
 
 void
-tally_ytree_verror(char *err, size_t err_len, const char *file, int line, int col,
-		   const char *fmt, va_list ap)
+tally_ytree_verror(char *err, size_t err_len, const char *file, int line, int col, const char *fmt,
+                   va_list ap)
 {
 	int n;
 
@@ -62,9 +61,10 @@ tally_ynode_describe(const struct tally_ynode *n, char *buf, size_t size)
 		return;
 	}
 	if (n->kind != TALLY_YNODE_SCALAR) {
-		snprintf(buf, size, "%s", n->kind == TALLY_YNODE_MAP ? "a map"
-					  : n->kind == TALLY_YNODE_SEQ ? "a sequence"
-								       : "null");
+		snprintf(buf, size, "%s",
+		         n->kind == TALLY_YNODE_MAP   ? "a map"
+		         : n->kind == TALLY_YNODE_SEQ ? "a sequence"
+		                                      : "null");
 		return;
 	}
 	buf[o++] = '"';
@@ -91,7 +91,7 @@ tally_ynode_describe(const struct tally_ynode *n, char *buf, size_t size)
 /* "what: expected <fmt>, got <value>"; returns rc. */
 __attribute__((format(printf, 6, 7))) static int
 expected(const struct tally_ynode *n, const char *what, char *err, size_t err_len, int rc,
-	 const char *fmt, ...)
+         const char *fmt, ...)
 {
 	char want[160], got[96];
 	va_list ap;
@@ -101,7 +101,7 @@ expected(const struct tally_ynode *n, const char *what, char *err, size_t err_le
 	va_end(ap);
 	tally_ynode_describe(n, got, sizeof(got));
 	tally_ynode_error(n, err, err_len, "%s%sexpected %s, got %s", what ? what : "",
-			  what ? ": " : "", want, got);
+	                  what ? ": " : "", want, got);
 	return rc;
 }
 
@@ -116,7 +116,7 @@ scalar_text(const struct tally_ynode *n)
 
 int
 tally_ynode_str(const struct tally_ynode *n, const char *what, const char **out, char *err,
-		size_t err_len)
+                size_t err_len)
 {
 	const char *s = scalar_text(n);
 
@@ -128,7 +128,7 @@ tally_ynode_str(const struct tally_ynode *n, const char *what, const char **out,
 
 int
 tally_ynode_bool(const struct tally_ynode *n, const char *what, bool *out, char *err,
-		 size_t err_len)
+                 size_t err_len)
 {
 	static const char *const words[] = { "false", "no", "off", "0", "true", "yes", "on", "1" };
 	const char *s = scalar_text(n);
@@ -175,7 +175,7 @@ int_range(char *buf, size_t size, int64_t min, int64_t max)
 
 int
 tally_ynode_int64(const struct tally_ynode *n, const char *what, int64_t min, int64_t max,
-		  int64_t *out, char *err, size_t err_len)
+                  int64_t *out, char *err, size_t err_len)
 {
 	int64_t v = 0;
 	char range[64];
@@ -193,7 +193,7 @@ tally_ynode_int64(const struct tally_ynode *n, const char *what, int64_t min, in
 
 int
 tally_ynode_double(const struct tally_ynode *n, const char *what, double min, double max,
-		   double *out, char *err, size_t err_len)
+                   double *out, char *err, size_t err_len)
 {
 	const char *s = scalar_text(n);
 	char *end = NULL;
@@ -219,11 +219,20 @@ parse_size(const char *s, uint64_t *out)
 		const char *unit;
 		uint64_t mult;
 	} units[] = {
-		{ "", 1 },		   { "b", 1 },
-		{ "k", 1ull << 10 },	   { "kib", 1ull << 10 },	{ "kb", 1000ull },
-		{ "m", 1ull << 20 },	   { "mib", 1ull << 20 },	{ "mb", 1000000ull },
-		{ "g", 1ull << 30 },	   { "gib", 1ull << 30 },	{ "gb", 1000000000ull },
-		{ "t", 1ull << 40 },	   { "tib", 1ull << 40 },	{ "tb", 1000000000000ull },
+		{ "", 1 },
+		{ "b", 1 },
+		{ "k", 1ull << 10 },
+		{ "kib", 1ull << 10 },
+		{ "kb", 1000ull },
+		{ "m", 1ull << 20 },
+		{ "mib", 1ull << 20 },
+		{ "mb", 1000000ull },
+		{ "g", 1ull << 30 },
+		{ "gib", 1ull << 30 },
+		{ "gb", 1000000000ull },
+		{ "t", 1ull << 40 },
+		{ "tib", 1ull << 40 },
+		{ "tb", 1000000000000ull },
 	};
 	unsigned long long v;
 	char *end;
@@ -249,7 +258,7 @@ parse_size(const char *s, uint64_t *out)
 
 int
 tally_ynode_size(const struct tally_ynode *n, const char *what, uint64_t min, uint64_t max,
-		 uint64_t *out, char *err, size_t err_len)
+                 uint64_t *out, char *err, size_t err_len)
 {
 	uint64_t v = 0;
 	int rc = parse_size(scalar_text(n), &v);
@@ -264,9 +273,9 @@ tally_ynode_size(const struct tally_ynode *n, const char *what, uint64_t min, ui
 		return expected(n, what, err, err_len, rc, "size in bytes (e.g. 8MiB)");
 	if (max == UINT64_MAX)
 		return expected(n, what, err, err_len, rc, "size >= %llu bytes",
-				(unsigned long long)min);
-	return expected(n, what, err, err_len, rc, "size %llu..%llu bytes",
-			(unsigned long long)min, (unsigned long long)max);
+		                (unsigned long long)min);
+	return expected(n, what, err, err_len, rc, "size %llu..%llu bytes", (unsigned long long)min,
+	                (unsigned long long)max);
 }
 
 void
@@ -296,7 +305,7 @@ seq_strlist(const struct tally_ynode *n, const char *what, char **v, char *err, 
 
 int
 tally_ynode_strlist(const struct tally_ynode *n, const char *what, const char *seps, char ***out,
-		    size_t *n_out, char *err, size_t err_len)
+                    size_t *n_out, char *err, size_t err_len)
 {
 	struct tally_ydoc *split;
 	const char *s;

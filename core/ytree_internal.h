@@ -14,7 +14,7 @@
  * err_len; does nothing when err is NULL or err_len 0. Borrows everything.
  */
 __attribute__((format(printf, 6, 0))) void tally_ytree_verror(char *err, size_t err_len,
-							       const char *file, int line, int col,
-							       const char *fmt, va_list ap);
+                                                              const char *file, int line, int col,
+                                                              const char *fmt, va_list ap);
 
 #endif

@@ -2,7 +2,8 @@
 # The README's second command: install what is needed, build, and run every test.
 #   1. ASan+UBSan build: the whole suite (unit and integration) under the sanitizers;
 #   2. the libFuzzer harness for the parser, a fixed number of runs over the committed corpus;
-#   3. the normal -Werror build, whose ./tally is left in place: the whole suite again.
+#   3. the normal -Werror build, whose ./tally is left in place: the whole suite again;
+# plus a clang-format check of every C file.
 # Ends with one line "N passed, N failed" counted from automake's test-suite.log files.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -48,6 +49,13 @@ suite() { # $1: label
 	show_failures
 	count_suite "$1"
 }
+
+echo "== formatting (clang-format, .clang-format)"
+if git ls-files '*.c' '*.h' | xargs clang-format --dry-run --Werror >format.log 2>&1; then
+	PASSED=$((PASSED + 1)); echo "== format: ok"
+else
+	FAILED=$((FAILED + 1)); echo "== format: FAILED (run make format)"; head -n 20 format.log
+fi
 
 echo "== pass 1: sanitizers (ASan+UBSan)"
 if build --enable-werror --enable-sanitizers; then

@@ -7,8 +7,6 @@
  * the scratch is tightest; the whole datagram is also fed as a single line. Results are checked
  * against the header's promises, and a broken promise aborts so the fuzzer records it.
  */
-#include "config.h"
-
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -156,7 +154,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 1) {
 		tight = tally_parser_new(size - 1);
 		check(tally_parse_line(tight, buf, size, &(struct tally_parsed_line){ 0 }) ==
-			      TALLY_PERR_TOO_MANY_TAGS,
+		          TALLY_PERR_TOO_MANY_TAGS,
 		      "a line longer than the parser's size was accepted");
 		tally_parser_free(tight);
 	}

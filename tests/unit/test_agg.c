@@ -1,20 +1,17 @@
-#include "config.h"
-
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include <cmocka.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <cmocka.h>
+
 #include "agg.h"
 #include "agg_internal.h"
 #include "batch.h"
-
 #define MAX_TAGS 64
 
 /* cmocka 1.1 only compares floats; doubles need their own check. */
@@ -124,7 +121,7 @@ find(const struct tally_batch *b, const char *name)
 /* Asserts one series' kind and value (and the bucket stamp when ts >= 0). */
 static void
 check_series(const struct tally_batch *b, const char *name, enum tally_series_kind kind,
-	     double value, double eps, int64_t ts)
+             double value, double eps, int64_t ts)
 {
 	const struct tally_series *s = find(b, name);
 
@@ -168,7 +165,7 @@ test_counter_rate(void **state)
 
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(ADD(agg, 100, .name = "hits", .value = 1, .rate = 0.5),
-				 TALLY_AGG_OK);
+		                 TALLY_AGG_OK);
 	ADD(agg, 100, .name = "packed", .values = packed, .n_values = 3, .rate = 0.5);
 	ADD(agg, 100, .name = "third", .value = 1, .rate = 0.3); /* float scaling: 3.33 */
 	b = flush(agg, 100, 110);
@@ -222,7 +219,7 @@ test_gauge_last_wins_nothing_when_idle(void **state)
 	ADD(agg, 102, .name = "g", .type = TALLY_MT_GAUGE, .values = packed, .n_values = 2);
 	/* No values: nothing to add, and no context made for it. */
 	assert_int_equal(ADD(agg, 102, .name = "empty", .type = TALLY_MT_GAUGE, .values = packed),
-			 TALLY_AGG_OK);
+	                 TALLY_AGG_OK);
 	assert_int_equal(stats_of(agg).contexts, 1);
 	b = flush(agg, 100, 110);
 	assert_int_equal(b->n_series, 1);
@@ -272,7 +269,7 @@ test_histogram_one_to_hundred(void **state)
 	struct tally_batch *b;
 
 	o.hist_aggregates = TALLY_HAGG_MAX | TALLY_HAGG_MIN | TALLY_HAGG_MEDIAN | TALLY_HAGG_AVG |
-			    TALLY_HAGG_SUM | TALLY_HAGG_COUNT;
+	                    TALLY_HAGG_SUM | TALLY_HAGG_COUNT;
 	o.percentiles = pcts;
 	o.n_percentiles = 3;
 	agg = tally_agg_new(&o);
@@ -300,7 +297,7 @@ static void
 test_histogram_default_aggregates(void **state)
 {
 	static const char *const want[] = { "h.max", "h.median", "h.avg", "h.count",
-					    "h.95percentile" };
+		                            "h.95percentile" };
 	struct tally_agg_opts o = base_opts();
 	struct tally_agg *agg = tally_agg_new(&o);
 	struct tally_batch *b;
@@ -322,10 +319,11 @@ test_histogram_rates_and_timer(void **state)
 	struct tally_batch *b;
 
 	/* 10 with weight 2 (a timer), 20 with 1, 30 with 3 (0.3 truncates): count 6. */
-	assert_int_equal(ADD(agg, 100, .name = "t", .type = TALLY_MT_TIMER, .value = 10, .rate = 0.5),
-			 TALLY_AGG_OK);
+	assert_int_equal(
+	    ADD(agg, 100, .name = "t", .type = TALLY_MT_TIMER, .value = 10, .rate = 0.5),
+	    TALLY_AGG_OK);
 	assert_int_equal(ADD(agg, 100, .name = "t", .type = TALLY_MT_HISTOGRAM, .value = 20),
-			 TALLY_AGG_OK);
+	                 TALLY_AGG_OK);
 	ADD(agg, 100, .name = "t", .type = TALLY_MT_HISTOGRAM, .value = 30, .rate = 0.3);
 	assert_int_equal(stats_of(agg).contexts, 1);
 	b = flush(agg, 100, 110);
@@ -344,8 +342,11 @@ test_distribution(void **state)
 	static const struct {
 		const char *name;
 		double exact;
-	} qs[] = { { "d.p50", 500 }, { "d.p75", 750 }, { "d.p90", 900 },
-		   { "d.p95", 950 }, { "d.p99", 990 } };
+	} qs[] = { { "d.p50", 500 },
+		   { "d.p75", 750 },
+		   { "d.p90", 900 },
+		   { "d.p95", 950 },
+		   { "d.p99", 990 } };
 	struct tally_agg_opts o = base_opts();
 	struct tally_agg *agg = tally_agg_new(&o);
 	struct tally_batch *b;
@@ -363,7 +364,7 @@ test_distribution(void **state)
 	/* rank floor(q * 999) of 1..1000, within 1% */
 	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++)
 		check_series(b, qs[i].name, TALLY_SERIES_GAUGE, qs[i].exact, qs[i].exact * 0.01,
-			     100);
+		             100);
 	check_series(b, "d2.count", TALLY_SERIES_RATE, 0.2, 1e-12, 100); /* weight 2 */
 	check_series(b, "d2.sum", TALLY_SERIES_GAUGE, 8, 0, 100);
 	check_series(b, "d2.p99", TALLY_SERIES_GAUGE, 4, 0, 100);
@@ -411,7 +412,7 @@ test_host_override(void **state)
 
 	ADD(agg, 100, .name = "c", .value = 1);
 	ADD(agg, 100, .name = "c", .value = 2, .host = "other");
-	ADD(agg, 100, .name = "c", .value = 4, .host = ""); /* host: with no value: no host */
+	ADD(agg, 100, .name = "c", .value = 4, .host = "");       /* host: with no value: no host */
 	ADD(agg, 100, .name = "c", .value = 8, .host = "myhost"); /* same as the default */
 	assert_int_equal(stats_of(agg).contexts, 3);
 	b = flush(agg, 100, 110);
@@ -445,7 +446,7 @@ test_extra_tags(void **state)
 	ADD(agg, 100, .name = "y", .value = 1, .tags = "k:v");
 	ADD(agg, 100, .name = "y", .value = 1,
 	    .tags = "k:v,dc:1,dc:1,dc:1,dc:1,dc:1,dc:1,dc:1,dc:1,dc:1,dc:1,dc:1,dc:1,dc:1,dc:1,"
-		    "dc:1,k:v");
+	            "dc:1,k:v");
 	assert_int_equal(stats_of(agg).contexts, 3);
 	b = flush(agg, 100, 110);
 	assert_string_equal(tags_of(find(b, "c"), buf, sizeof(buf)), "dc:1,env:prod,z:9");
@@ -465,11 +466,11 @@ test_type_conflict(void **state)
 
 	assert_int_equal(ADD(agg, 100, .name = "m", .value = 1), TALLY_AGG_OK);
 	assert_int_equal(ADD(agg, 100, .name = "m", .type = TALLY_MT_GAUGE, .value = 5),
-			 TALLY_AGG_DROP_TYPE_CONFLICT);
+	                 TALLY_AGG_DROP_TYPE_CONFLICT);
 	assert_int_equal(ADD(agg, 100, .name = "m", .type = TALLY_MT_COUNT, .value = 5),
-			 TALLY_AGG_DROP_TYPE_CONFLICT);
+	                 TALLY_AGG_DROP_TYPE_CONFLICT);
 	assert_int_equal(ADD(agg, 100, .name = "m", .type = TALLY_MT__COUNT, .value = 5),
-			 TALLY_AGG_DROP_TYPE_CONFLICT);
+	                 TALLY_AGG_DROP_TYPE_CONFLICT);
 	assert_int_equal(stats_of(agg).dropped_type_conflict, 3);
 	b = flush(agg, 100, 110);
 	assert_int_equal(b->n_series, 1);
@@ -487,10 +488,12 @@ test_context_limit(void **state)
 
 	o.context_limit = 2;
 	agg = tally_agg_new(&o);
-	assert_int_equal(ADD(agg, 100, .name = "a", .type = TALLY_MT_GAUGE, .value = 1), TALLY_AGG_OK);
+	assert_int_equal(ADD(agg, 100, .name = "a", .type = TALLY_MT_GAUGE, .value = 1),
+	                 TALLY_AGG_OK);
 	assert_int_equal(ADD(agg, 100, .name = "b", .value = 1), TALLY_AGG_OK);
 	assert_int_equal(ADD(agg, 100, .name = "c", .value = 1), TALLY_AGG_DROP_CONTEXT_LIMIT);
-	assert_int_equal(ADD(agg, 100, .name = "a", .type = TALLY_MT_GAUGE, .value = 2), TALLY_AGG_OK);
+	assert_int_equal(ADD(agg, 100, .name = "a", .type = TALLY_MT_GAUGE, .value = 2),
+	                 TALLY_AGG_OK);
 	/* Timestamped samples make no context, so the limit does not apply to them. */
 	assert_int_equal(ADD(agg, 100, .name = "d", .value = 1, .ts = 90), TALLY_AGG_OK);
 	assert_int_equal(stats_of(agg).dropped_context_limit, 1);
@@ -546,7 +549,7 @@ test_pending_cap(void **state)
 	for (int i = 0; i < TALLY_AGG_MAX_PENDING; i++)
 		assert_int_equal(ADD(agg, 100, .name = "p", .value = 1, .ts = 50), TALLY_AGG_OK);
 	assert_int_equal(ADD(agg, 100, .name = "p", .value = 1, .ts = 50),
-			 TALLY_AGG_DROP_PENDING_FULL);
+	                 TALLY_AGG_DROP_PENDING_FULL);
 	assert_int_equal(stats_of(agg).dropped_timestamped, 1);
 	b = flush(agg, 100, 110);
 	assert_int_equal(b->n_series, TALLY_AGG_MAX_PENDING);
@@ -666,17 +669,16 @@ test_million_contexts(void **state)
 	for (size_t i = 0; i < n; i++) {
 		snprintf(tags, sizeof(tags), "env:prod,id:%zu", i);
 		assert_int_equal(ADD(agg, 100, .name = "metric.name", .value = 1, .tags = tags),
-				 TALLY_AGG_OK);
+		                 TALLY_AGG_OK);
 	}
 	assert_int_equal(stats_of(agg).contexts, n);
 	print_message("1M contexts: aggregator %ld MB (table %zu MB)\n",
-		      (rss_kb("VmRSS") - before) / 1024,
-		      tally_ctx_table_bytes(agg->table) >> 20);
+	              (rss_kb("VmRSS") - before) / 1024, tally_ctx_table_bytes(agg->table) >> 20);
 	b = flush(agg, 100, 110);
 	assert_int_equal(b->n_series, n);
 	assert_double_equal(b->series[n / 2].value, 0.1, 1e-12);
-	print_message("after flush into a batch: RSS %ld MB, peak %ld MB\n",
-		      rss_kb("VmRSS") / 1024, rss_kb("VmHWM") / 1024);
+	print_message("after flush into a batch: RSS %ld MB, peak %ld MB\n", rss_kb("VmRSS") / 1024,
+	              rss_kb("VmHWM") / 1024);
 	tally_batch_unref(b);
 	tally_batch_unref(flush(agg, 400, 400));
 	assert_int_equal(stats_of(agg).contexts, 0);

@@ -3,8 +3,6 @@
  * and a temp conf.d: instances added and removed by a reload, unchanged ones kept with their
  * rate baselines, a removed instance's running check allowed to finish, errors reported.
  */
-#include "config.h"
-
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -24,6 +22,7 @@
 
 #include "check_testutil.h"
 #include "checks.h"
+#include "config.h"
 #include "log.h"
 
 #ifndef TEST_PLUGIN_DIR

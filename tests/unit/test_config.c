@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +9,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "config.h"
 
 /* "config.h" above is autoconf's; the module's header has the same name. */
 #include "core/agg.h"
@@ -201,7 +201,8 @@ static const struct {
 	{ "histogram_aggregates: \"max count\"", "histogram_aggregates: [max, count]" },
 	{ "histogram_aggregates: []", "histogram_aggregates: []" },
 	{ "histogram_percentiles: [0.5, 0.99]", "histogram_percentiles: [0.5, 0.99]" },
-	{ "histogram_percentiles: [95, \"0.5\", 99, 0.95]", "histogram_percentiles: [0.5, 0.95, 0.99]" },
+	{ "histogram_percentiles: [95, \"0.5\", 99, 0.95]",
+	  "histogram_percentiles: [0.5, 0.95, 0.99]" },
 	{ "histogram_percentiles: [1, 100, 1.0]", "histogram_percentiles: [0.01, 1.0]" },
 	{ "histogram_percentiles: 0.75", "histogram_percentiles: [0.75]" },
 	{ "histogram_percentiles: []", "histogram_percentiles: []" },
@@ -220,7 +221,8 @@ static const struct {
 	{ "outputs: []", "outputs:\n  - type: console" },
 	{ "api_key: 0123456789", "outputs: []" },
 	{ "forwarder_retry_queue_max_size: 1MiB", "forwarder_retry_queue_max_size: 1048576" },
-	{ "forwarder_storage_path: /var/spool/tally", "forwarder_storage_path: \"/var/spool/tally\"" },
+	{ "forwarder_storage_path: /var/spool/tally",
+	  "forwarder_storage_path: \"/var/spool/tally\"" },
 	{ "forwarder_storage_max_size: 2 GiB", "forwarder_storage_max_size: 2147483648" },
 	{ "forwarder_timeout: 0.5", "forwarder_timeout: 0.5" },
 	{ "forwarder_stop_timeout: 0", "forwarder_stop_timeout: 0" },
@@ -312,7 +314,7 @@ test_full_file(void **state)
 	assert_int_equal(cfg->dogstatsd_expiry_seconds, 60);
 	assert_int_equal(cfg->flush_interval, 15);
 	assert_int_equal(cfg->histogram_aggregates,
-			 TALLY_HAGG_MAX | TALLY_HAGG_MIN | TALLY_HAGG_SUM | TALLY_HAGG_COUNT);
+	                 TALLY_HAGG_MAX | TALLY_HAGG_MIN | TALLY_HAGG_SUM | TALLY_HAGG_COUNT);
 	assert_int_equal(cfg->n_histogram_percentiles, 3);
 	assert_true(cfg->histogram_percentiles[0] == 0.5);
 	assert_true(cfg->histogram_percentiles[1] == 0.95);
@@ -471,8 +473,9 @@ static const struct {
 	{ "outputs:\n  - type: console\n bad: 1\n",
 	  ":3:2: did not find expected key (while parsing a block mapping at 1:1)" },
 	{ "tags:\n\t- a:b\n", ":2:1: found character that cannot start any token (while "
-			      "scanning for the next token at 2:1)" },
-	{ "dogstatsd_port: abc\n", ":1:17: dogstatsd_port: expected integer 0..65535, got \"abc\"" },
+	                      "scanning for the next token at 2:1)" },
+	{ "dogstatsd_port: abc\n",
+	  ":1:17: dogstatsd_port: expected integer 0..65535, got \"abc\"" },
 	{ "flush_interval: 10\ndogstatsd_port: 70000\n",
 	  ":2:17: dogstatsd_port: expected integer 0..65535, got \"70000\"" },
 	{ "flush_interval: 0\n", ":1:17: flush_interval: expected integer 1..3600, got \"0\"" },
@@ -487,17 +490,21 @@ static const struct {
 	  ":1:30: dogstatsd_non_local_traffic: expected true or false, got \"maybe\"" },
 	{ "hostname: [a]\n", ":1:11: hostname: expected a string, got a sequence" },
 	{ "hostname: \"\"\n", ":1:11: hostname: expected a non-empty string" },
-	{ "dd_url: ftp://x\n", ":1:9: dd_url: expected an http:// or https:// URL, got \"ftp://x\"" },
-	{ "forwarder_timeout: 0\n", ":1:20: forwarder_timeout: expected number 0.001..3600, got \"0\"" },
+	{ "dd_url: ftp://x\n",
+	  ":1:9: dd_url: expected an http:// or https:// URL, got \"ftp://x\"" },
+	{ "forwarder_timeout: 0\n",
+	  ":1:20: forwarder_timeout: expected number 0.001..3600, got \"0\"" },
 	{ "forwarder_timeout: 20s\n",
 	  ":1:20: forwarder_timeout: expected number 0.001..3600, got \"20s\"" },
-	{ "log_level: loud\n", ":1:12: log_level: expected error, warn, info or debug, got \"loud\"" },
+	{ "log_level: loud\n",
+	  ":1:12: log_level: expected error, warn, info or debug, got \"loud\"" },
 	{ "status_listen: localhost\n",
 	  ":1:16: status_listen: expected host:port, got \"localhost\"" },
 	{ "flush_interval: 10\nfoo: 1\n", ":2:1: unknown key \"foo\"" },
 	{ "dogstatsd_prot: 8125\n",
 	  ":1:1: unknown key \"dogstatsd_prot\" (did you mean dogstatsd_port?)" },
-	{ "flush_intervall: 10\n", ":1:1: unknown key \"flush_intervall\" (did you mean flush_interval?)" },
+	{ "flush_intervall: 10\n",
+	  ":1:1: unknown key \"flush_intervall\" (did you mean flush_interval?)" },
 	{ "histogram_aggregates: [max, mean]\n",
 	  ":1:29: histogram_aggregates[1]: expected max, min, median, avg, sum or count, got "
 	  "\"mean\"" },
@@ -510,7 +517,7 @@ static const struct {
 	  ":3:5: histogram_percentiles[1]: expected a fraction 0..1 (0.95) or a whole percent "
 	  "1..100 (95), got \"150\"" },
 	{ "histogram_percentiles: [0]\n", ":1:25: histogram_percentiles[0]: expected a fraction "
-					  "0..1 (0.95) or a whole percent 1..100 (95), got \"0\"" },
+	                                  "0..1 (0.95) or a whole percent 1..100 (95), got \"0\"" },
 	{ "histogram_percentiles: [99.9]\n",
 	  ":1:25: histogram_percentiles[0]: expected a fraction 0..1 (0.95) or a whole percent "
 	  "1..100 (95), got \"99.9\"" },
@@ -536,11 +543,11 @@ static const struct {
 	{ "outputs:\n  - {type: datadog}\n", ":2:5: outputs[0]: type datadog needs url" },
 	{ "outputs: console\n", ":1:10: outputs: expected a list, got \"console\"" },
 	{ "outputs: [console]\n", ":1:11: outputs[0]: expected a map like {type: console}, got "
-				 "\"console\"" },
+	                          "\"console\"" },
 	{ "- flush_interval: 10\n",
 	  ":1:1: expected a map of settings at the top level, got a sequence" },
 	{ "just a string\n", ":1:1: expected a map of settings at the top level, got \"just a "
-			     "string\"" },
+	                     "string\"" },
 	{ "flush_interval: 10\nflush_interval: 20\n",
 	  ":2:1: duplicate key \"flush_interval\" (first at 1:1)" },
 	{ "base: &b 1\n", ":1:7: anchors (&b) are not supported" },
@@ -582,11 +589,14 @@ static const struct {
 	  "DD_DOGSTATSD_SO_RCVBUF: expected size 0..2147483647 bytes, got \"8 apples\"" },
 	{ "DD_DD_URL", "api.example.com",
 	  "DD_DD_URL: expected an http:// or https:// URL, got \"api.example.com\"" },
-	{ "DD_LOG_LEVEL", "verbose", "DD_LOG_LEVEL: expected error, warn, info or debug, got "
-				     "\"verbose\"" },
+	{ "DD_LOG_LEVEL", "verbose",
+	  "DD_LOG_LEVEL: expected error, warn, info or debug, got "
+	  "\"verbose\"" },
 	{ "DD_OUTPUTS", "[{type: graphite, address: \"127.0.0.1:2003\"",
-	  "DD_OUTPUTS:2:1: did not find expected ',' or '}' (while parsing a flow mapping at 1:2)" },
-	{ "DD_OUTPUTS", "[{type: graphite}]", "DD_OUTPUTS:1:2: outputs[0]: type graphite needs address" },
+	  "DD_OUTPUTS:2:1: did not find expected ',' or '}' (while parsing a flow mapping at "
+	  "1:2)" },
+	{ "DD_OUTPUTS", "[{type: graphite}]",
+	  "DD_OUTPUTS:1:2: outputs[0]: type graphite needs address" },
 	{ "DD_OUTPUTS", "{type: console}", "DD_OUTPUTS:1:1: outputs: expected a list, got a map" },
 };
 
@@ -614,7 +624,7 @@ static const struct {
 	{ FIXTURE("not_a_map.yaml"),
 	  ":1:1: expected a map of settings at the top level, got a sequence" },
 	{ FIXTURE("tab.yaml"), ":3:1: found character that cannot start any token (while "
-			       "scanning for the next token at 3:1)" },
+	                       "scanning for the next token at 3:1)" },
 	{ FIXTURE("missing.yaml"), ": No such file or directory" },
 };
 

@@ -1,13 +1,11 @@
-#include "config.h"
-
+#include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <cmocka.h>
-#include <errno.h>
-#include <math.h>
 
 #include "hist.h"
 
@@ -29,9 +27,11 @@ test_weight(void **state)
 		double rate;
 		int64_t weight;
 	} rows[] = {
-		{ 1.0, 1 }, { 0.5, 2 }, { 0.3, 3 },   /* 3.33 truncates */
-		{ 0.1, 10 }, { 0.0, 1 }, { -1.0, 1 }, /* garbage rates count once */
-		{ 2.0, 1 }, { 1e-30, INT64_C(1) << 32 },
+		{ 1.0, 1 },  { 0.5, 2 },
+		{ 0.3, 3 }, /* 3.33 truncates */
+		{ 0.1, 10 }, { 0.0, 1 },
+		{ -1.0, 1 }, /* garbage rates count once */
+		{ 2.0, 1 },  { 1e-30, INT64_C(1) << 32 },
 	};
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
@@ -87,12 +87,17 @@ test_percentiles(void **state)
 		double p;
 		double want;
 	} rows[] = {
-		{ 100, 0.95, 95 },  /* (9500 - 1) / 100 = 94 -> 95th */
-		{ 100, 0.99, 99 },  { 100, 0.50, 50 }, { 100, 1.0, 100 },
-		{ 100, 0.01, 1 },   /* (100 - 1) / 100 = 0 -> 1st */
+		{ 100, 0.95, 95 }, /* (9500 - 1) / 100 = 94 -> 95th */
+		{ 100, 0.99, 99 },
+		{ 100, 0.50, 50 },
+		{ 100, 1.0, 100 },
+		{ 100, 0.01, 1 },     /* (100 - 1) / 100 = 0 -> 1st */
 		{ 1000, 0.999, 999 }, /* (99900 - 1) / 100 = 998 -> 999th */
-		/* 29 * 69 - 1 = 2000: exactly rank 20, not 19 as 0.29 * 100 in doubles would give */
-		{ 69, 0.29, 21 },   { 1, 0.95, 1 },    { 10, 0.95, 10 },
+		/* 29 * 69 - 1 = 2000: exactly rank 20, not 19 as 0.29 * 100 in doubles would give
+		 */
+		{ 69, 0.29, 21 },
+		{ 1, 0.95, 1 },
+		{ 10, 0.95, 10 },
 	};
 	double v;
 
@@ -152,9 +157,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_weight),		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_weight),         cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_one_to_hundred), cmocka_unit_test(test_percentiles),
-		cmocka_unit_test(test_weighted),	cmocka_unit_test(test_reset_reuses),
+		cmocka_unit_test(test_weighted),       cmocka_unit_test(test_reset_reuses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,8 +2,6 @@
  * The Graphite output against a real TCP listener on loopback, driven by a real event loop:
  * delivery, a listener that appears late (queued lines arrive once), drain at shutdown.
  */
-#include "config.h"
-
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -24,6 +22,7 @@
 #include <json-c/json.h>
 
 #include "batch.h"
+#include "config.h"
 #include "out_graphite.h"
 #include "output.h"
 

@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -33,7 +31,7 @@ dup_exact(const char *in, size_t len)
 
 static enum tally_parse_err
 parse_exact(struct tally_parser *parser, char **buf, const char *in, size_t len,
-	    struct tally_parsed_line *out)
+            struct tally_parsed_line *out)
 {
 	*buf = dup_exact(in, len);
 	return tally_parse_line(parser, *buf, len, out);
@@ -83,25 +81,32 @@ struct metric_case {
 };
 
 /* Table helpers: the counts follow from the lists, so a row cannot disagree with itself. */
-#define VALUES(...)                                                                                \
-	.n_values = ARRAY_LEN(((double[]){ __VA_ARGS__ })), .values = { __VA_ARGS__ }
-#define TAGS(...) .n_tags = ARRAY_LEN(((const char *[]){ __VA_ARGS__ })), .tags = { __VA_ARGS__ }
-#define COUNTER(in_, name_, ...)                                                                  \
-	{ .in = in_, .name = name_, .type = TALLY_MT_COUNTER, VALUES(1), __VA_ARGS__ }
+#define VALUES(...) .n_values = ARRAY_LEN(((double[]){ __VA_ARGS__ })), .values = { __VA_ARGS__ }
+#define TAGS(...)   .n_tags = ARRAY_LEN(((const char *[]){ __VA_ARGS__ })), .tags = { __VA_ARGS__ }
+#define COUNTER(in_, name_, ...)                                                                   \
+	{                                                                                          \
+		.in = in_, .name = name_, .type = TALLY_MT_COUNTER, VALUES(1), __VA_ARGS__         \
+	}
 
 static const struct metric_case metric_cases[] = {
 	COUNTER("app.req.count:1|c", "app.req.count"),
 	COUNTER("app.req.count:1|c|#env:bench,svc:blast", "app.req.count",
-		TAGS("env:bench", "svc:blast")),
+	        TAGS("env:bench", "svc:blast")),
 	{ .in = "g:-3.5|g", .name = "g", .type = TALLY_MT_GAUGE, VALUES(-3.5) },
 	/* DogStatsD has no gauge deltas: "+4" sets 4 */
 	{ .in = "g:+4|g", .name = "g", .type = TALLY_MT_GAUGE, VALUES(4) },
 	{ .in = "t:12.5|ms|@0.5", .name = "t", .type = TALLY_MT_TIMER, VALUES(12.5), .rate = 0.5 },
-	{ .in = "h:1:2:3|h|@0.25|#a", .name = "h", .type = TALLY_MT_HISTOGRAM, VALUES(1, 2, 3),
-	  .rate = 0.25, TAGS("a") },
+	{ .in = "h:1:2:3|h|@0.25|#a",
+	  .name = "h",
+	  .type = TALLY_MT_HISTOGRAM,
+	  VALUES(1, 2, 3),
+	  .rate = 0.25,
+	  TAGS("a") },
 	{ .in = "h::1::2:|h", .name = "h", .type = TALLY_MT_HISTOGRAM, VALUES(1, 2) },
 	{ .in = "d:1e3|d", .name = "d", .type = TALLY_MT_DISTRIBUTION, VALUES(1000) },
-	{ .in = "d:1.5E-3:.5:5.:007|d", .name = "d", .type = TALLY_MT_DISTRIBUTION,
+	{ .in = "d:1.5E-3:.5:5.:007|d",
+	  .name = "d",
+	  .type = TALLY_MT_DISTRIBUTION,
 	  VALUES(1.5e-3, 0.5, 5, 7) },
 	/* underflow is not an error, as in Go's ParseFloat */
 	{ .in = "d:1e-400|d", .name = "d", .type = TALLY_MT_DISTRIBUTION, VALUES(0) },
@@ -119,20 +124,23 @@ static const struct metric_case metric_cases[] = {
 	COUNTER("e:1|c|# a , b", "e", TAGS(" a ", " b")),
 	COUNTER("e:1|c|#k:v:w,url:http://x", "e", TAGS("k:v:w", "url:http://x")),
 	COUNTER("e:1|c|#env:x,host:web-1,role:y", "e", TAGS("env:x", "role:y"), .has_host = true,
-		.host = "web-1"),
+	        .host = "web-1"),
 	COUNTER("e:1|c|#host:", "e", .has_host = true, .host = ""),
 	COUNTER("e:1|c|#host:a,host:b", "e", .has_host = true, .host = "b"),
 	COUNTER("e:1|c|#hostname:a,host", "e", TAGS("hostname:a", "host")),
 	COUNTER("e:1|c|#host:x|#y", "e", TAGS("y")),
 	COUNTER("e:1|c|#a|#b,c", "e", TAGS("b", "c")),
-	{ .in = "f:1|g|T1700000000", .name = "f", .type = TALLY_MT_GAUGE, VALUES(1),
+	{ .in = "f:1|g|T1700000000",
+	  .name = "f",
+	  .type = TALLY_MT_GAUGE,
+	  VALUES(1),
 	  .ts = 1700000000 },
 	{ .in = "f:1|g|T5|T+7", .name = "f", .type = TALLY_MT_GAUGE, VALUES(1), .ts = 7 },
 	COUNTER("f:1|c|c:ci-abc,in-42", "f", .container = "ci-abc,in-42"),
 	COUNTER("f:1|c|c:a|c:", "f", .container = ""),
 	COUNTER("f:1|c|e:it-false|card:low|zzz||c|", "f", .rate = 0),
 	COUNTER("all:1|c|c:id|T3|#t|@0.5", "all", .rate = 0.5, TAGS("t"), .ts = 3,
-		.container = "id"),
+	        .container = "id"),
 	/* names are not validated */
 	COUNTER("sp ace\t:1|c", "sp ace\t"),
 	COUNTER("utf8.\xc3\xa9:1|c", "utf8.\xc3\xa9"),
@@ -251,7 +259,7 @@ static const struct err_case err_cases[] = {
 	{ "a:1|c ", 0, TALLY_PERR_BAD_TYPE },
 	{ "a:1|\xe3", 0, TALLY_PERR_BAD_TYPE },
 	{ "a:1|c:200|ms", 0, TALLY_PERR_BAD_TYPE }, /* Etsy multi-metric: not DogStatsD */
-	{ "a:1|c\r", 0, TALLY_PERR_BAD_TYPE }, /* next_line strips one '\r', not parse_line */
+	{ "a:1|c\r", 0, TALLY_PERR_BAD_TYPE },      /* next_line strips one '\r', not parse_line */
 	{ "a:x|c", 0, TALLY_PERR_BAD_VALUE },
 	{ "a:NaN|g", 0, TALLY_PERR_BAD_VALUE },
 	{ "a:nan|g", 0, TALLY_PERR_BAD_VALUE },
@@ -363,7 +371,7 @@ test_malformed_lines(void **state)
 		err = parse_exact(parser, &buf, c->in, len, &out);
 		if (err != c->err)
 			fail_msg("case %zu \"%.*s\": got %s, want %s", i, (int)len, c->in,
-				 tally_parse_err_name(err), tally_parse_err_name(c->err));
+			         tally_parse_err_name(err), tally_parse_err_name(c->err));
 		free(buf);
 	}
 	tally_parser_free(parser);
@@ -409,7 +417,7 @@ test_every_alignment(void **state)
 		memset(name, 'n', n);
 		memset(tag, 't', n);
 		int len = snprintf(line, sizeof(line), "%.*s:%zu|ms|#%.*s,x,%.*s", (int)n, name, n,
-				   (int)n, tag, (int)n, tag);
+		                   (int)n, tag, (int)n, tag);
 
 		assert_int_equal(parse_exact(parser, &buf, line, (size_t)len, &out), TALLY_PERR_OK);
 		assert_int_equal(out.u.metric.name.len, n);
@@ -440,7 +448,7 @@ test_name_length_limit(void **state)
 	memset(line, 'n', TALLY_NAME_MAX + 1);
 	memcpy(line + TALLY_NAME_MAX + 1, ":1|c", 4);
 	assert_int_equal(parse_exact(parser, &buf, line, TALLY_NAME_MAX + 5, &out),
-			 TALLY_PERR_NAME_TOO_LONG);
+	                 TALLY_PERR_NAME_TOO_LONG);
 	free(buf);
 	tally_parser_free(parser);
 }
@@ -506,13 +514,13 @@ test_oversized_line(void **state)
 	char *buf;
 
 	assert_int_equal(parse_exact(parser, &buf, "sixteen.bytes:1|c", 16, &out),
-			 TALLY_PERR_BAD_TYPE); /* "sixteen.bytes:1|": fits, no type */
+	                 TALLY_PERR_BAD_TYPE); /* "sixteen.bytes:1|": fits, no type */
 	free(buf);
 	assert_int_equal(parse_exact(parser, &buf, "a:1|c|#x,y,z,w,v", 16, &out), TALLY_PERR_OK);
 	assert_int_equal(out.u.metric.n_tags, 5);
 	free(buf);
 	assert_int_equal(parse_exact(parser, &buf, "a:1|c|#x,y,z,w,v,", 17, &out),
-			 TALLY_PERR_TOO_MANY_TAGS);
+	                 TALLY_PERR_TOO_MANY_TAGS);
 	free(buf);
 	tally_parser_free(parser);
 }
@@ -539,7 +547,10 @@ struct sc_case {
 	const char *message;
 };
 
-#define SC(in_, name_, status_, ...) { .in = in_, .name = name_, .status = status_, __VA_ARGS__ }
+#define SC(in_, name_, status_, ...)                                                               \
+	{                                                                                          \
+		.in = in_, .name = name_, .status = status_, __VA_ARGS__                           \
+	}
 
 static const struct sc_case sc_cases[] = {
 	SC("_sc|svc.up|0", "svc.up", 0, .ts = 0),
@@ -597,7 +608,10 @@ struct event_case {
 	const char *tags[4];
 };
 
-#define EV(in_, title_, text_, ...) { .in = in_, .title = title_, .text = text_, __VA_ARGS__ }
+#define EV(in_, title_, text_, ...)                                                                \
+	{                                                                                          \
+		.in = in_, .title = title_, .text = text_, __VA_ARGS__                             \
+	}
 
 static const struct event_case event_cases[] = {
 	EV("_e{5,4}:title|text", "title", "text", .ts = 0),
@@ -708,14 +722,14 @@ static void
 test_datagram_with_bad_line(void **state)
 {
 	static const char in[] = "a:1|c|#x\r\n"
-				 "bad\n"
-				 "\n"
-				 "b:2:3|h|#y,z\n"
-				 "_sc|chk|9\n"
-				 "_sc|chk|1|m:ok\n"
-				 "c:1e999|g\n"
-				 "_e{1,1}:t|x\n"
-				 "d:4|g"; /* unterminated */
+	                         "bad\n"
+	                         "\n"
+	                         "b:2:3|h|#y,z\n"
+	                         "_sc|chk|9\n"
+	                         "_sc|chk|1|m:ok\n"
+	                         "c:1e999|g\n"
+	                         "_e{1,1}:t|x\n"
+	                         "d:4|g"; /* unterminated */
 	static const enum tally_parse_err want[] = {
 		TALLY_PERR_OK, TALLY_PERR_NO_PIPE,   TALLY_PERR_OK, TALLY_PERR_BAD_SERVICE_CHECK,
 		TALLY_PERR_OK, TALLY_PERR_BAD_VALUE, TALLY_PERR_OK, TALLY_PERR_OK,
@@ -729,12 +743,12 @@ test_datagram_with_bad_line(void **state)
 	while (tally_parse_next_line(&cursor, buf + sizeof(in) - 1, &line)) {
 		assert_true(n < ARRAY_LEN(want));
 		assert_int_equal(tally_parse_line(parser, (char *)line.ptr, line.len, &out[n]),
-				 want[n]);
+		                 want[n]);
 		n++;
 		if (n == 1) {
 			assert_slice(out[0].u.metric.name, "a");
 			assert_tags(out[0].u.metric.tags, out[0].u.metric.n_tags,
-				    (const char *const[]){ "x" }, 1);
+			            (const char *const[]){ "x" }, 1);
 		}
 		if (n == 3) {
 			assert_int_equal(out[2].u.metric.n_values, 2);
@@ -757,16 +771,16 @@ static void
 test_err_names(void **state)
 {
 	static const char *const want[TALLY_PERR__COUNT] = {
-		"ok", "no_pipe", "empty_name", "name_too_long", "no_value", "bad_value", "bad_type",
-		"bad_rate", "bad_timestamp", "too_many_tags", "nul_byte", "bad_service_check",
-		"bad_event",
+		"ok",        "no_pipe",           "empty_name", "name_too_long", "no_value",
+		"bad_value", "bad_type",          "bad_rate",   "bad_timestamp", "too_many_tags",
+		"nul_byte",  "bad_service_check", "bad_event",
 	};
 
 	assert_int_equal(TALLY_PERR__COUNT, 13);
 	for (int i = 0; i < TALLY_PERR__COUNT; i++)
 		assert_string_equal(tally_parse_err_name((enum tally_parse_err)i), want[i]);
 	assert_string_equal(tally_parse_err_name(TALLY_PERR__COUNT), "unknown");
-	assert_string_equal(tally_parse_err_name((enum tally_parse_err)-1), "unknown");
+	assert_string_equal(tally_parse_err_name((enum tally_parse_err) - 1), "unknown");
 }
 
 int

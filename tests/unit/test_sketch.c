@@ -1,14 +1,12 @@
-#include "config.h"
-
+#include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include <cmocka.h>
-#include <errno.h>
-#include <math.h>
-#include <stdlib.h>
 
 #include "sketch.h"
 
@@ -25,8 +23,8 @@ dbl_equal(double got, double want, double eps, const char *file, int line)
 }
 #define assert_double_equal(got, want, eps) dbl_equal((got), (want), (eps), __FILE__, __LINE__)
 
-static const double quantiles[] = { 0.0,  0.001, 0.01, 0.1,  0.25, 0.5,
-				    0.75, 0.9,	 0.95, 0.99, 0.999, 1.0 };
+static const double quantiles[] = { 0.0,  0.001, 0.01, 0.1,  0.25,  0.5,
+	                            0.75, 0.9,   0.95, 0.99, 0.999, 1.0 };
 
 /* xorshift64*: the same values on every run. */
 static double
@@ -79,7 +77,7 @@ check_accuracy(int mixed)
 		double exact = v[(size_t)floor(quantiles[i] * (N_VALUES - 1))];
 
 		assert_double_equal(tally_sketch_quantile(sk, quantiles[i]), exact,
-				    fabs(exact) * (TALLY_SKETCH_REL_ACCURACY + 1e-9));
+		                    fabs(exact) * (TALLY_SKETCH_REL_ACCURACY + 1e-9));
 	}
 	tally_sketch_free(sk);
 	free(v);
@@ -109,7 +107,7 @@ test_every_rank(void **state)
 		double q = r / 999.0, exact = floor(q * 999.0) + 1.0;
 
 		assert_double_equal(tally_sketch_quantile(sk, q), exact,
-				    exact * (TALLY_SKETCH_REL_ACCURACY + 1e-9));
+		                    exact * (TALLY_SKETCH_REL_ACCURACY + 1e-9));
 	}
 	tally_sketch_free(sk);
 }
@@ -157,10 +155,10 @@ assert_same_sketch(const struct tally_sketch *a, const struct tally_sketch *b)
 	assert_double_equal(tally_sketch_min(a), tally_sketch_min(b), 0.0);
 	assert_double_equal(tally_sketch_max(a), tally_sketch_max(b), 0.0);
 	assert_double_equal(tally_sketch_sum(a), tally_sketch_sum(b),
-			    fabs(tally_sketch_sum(b)) * 1e-12);
+	                    fabs(tally_sketch_sum(b)) * 1e-12);
 	for (int i = 0; i <= 1000; i++)
 		assert_double_equal(tally_sketch_quantile(a, i / 1000.0),
-				    tally_sketch_quantile(b, i / 1000.0), 0.0);
+		                    tally_sketch_quantile(b, i / 1000.0), 0.0);
 }
 
 static void
@@ -213,7 +211,7 @@ test_collapse_keeps_bounds(void **state)
 		double exact = v[(size_t)floor(q * (N_VALUES - 1))];
 
 		assert_double_equal(tally_sketch_quantile(sk, q), exact,
-				    exact * (TALLY_SKETCH_REL_ACCURACY + 1e-9));
+		                    exact * (TALLY_SKETCH_REL_ACCURACY + 1e-9));
 	}
 	assert_double_equal(tally_sketch_quantile(sk, 0.0), v[0], 0.0);
 	tally_sketch_free(sk);
@@ -226,8 +224,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_accuracy_positive), cmocka_unit_test(test_accuracy_mixed),
-		cmocka_unit_test(test_every_rank),	  cmocka_unit_test(test_empty_and_invalid),
+		cmocka_unit_test(test_accuracy_positive),
+		cmocka_unit_test(test_accuracy_mixed),
+		cmocka_unit_test(test_every_rank),
+		cmocka_unit_test(test_empty_and_invalid),
 		cmocka_unit_test(test_single_and_weighted),
 		cmocka_unit_test(test_merge_equals_union),
 		cmocka_unit_test(test_collapse_keeps_bounds),

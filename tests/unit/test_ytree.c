@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -35,17 +33,17 @@ static void
 test_tree_shape_and_marks(void **state)
 {
 	static const char text[] = "# comment\n"
-				   "port: 8125\n"
-				   "name: \"123\"\n"
-				   "empty:\n"
-				   "tilde: ~\n"
-				   "quoted_null: 'null'\n"
-				   "list:\n"
-				   "  - a\n"
-				   "  - [b, {c: d}]\n"
-				   "block: |\n"
-				   "  two\n"
-				   "  lines\n";
+	                           "port: 8125\n"
+	                           "name: \"123\"\n"
+	                           "empty:\n"
+	                           "tilde: ~\n"
+	                           "quoted_null: 'null'\n"
+	                           "list:\n"
+	                           "  - a\n"
+	                           "  - [b, {c: d}]\n"
+	                           "block: |\n"
+	                           "  two\n"
+	                           "  lines\n";
 	char err[256] = "";
 	struct tally_ydoc *doc = load(text, err, sizeof(err));
 	const struct tally_ynode *root, *list, *inner;
@@ -88,7 +86,8 @@ test_tree_shape_and_marks(void **state)
 static void
 test_empty_documents_are_null(void **state)
 {
-	static const char *const texts[] = { "", "\n\n", "# only a comment\n", "---\n", "--- # c\n...\n" };
+	static const char *const texts[] = { "", "\n\n", "# only a comment\n", "---\n",
+		                             "--- # c\n...\n" };
 	char err[256];
 
 	for (size_t i = 0; i < ARRAY_SIZE(texts); i++) {
@@ -111,11 +110,11 @@ static const struct {
 	{ "a:\n  b: 1\n c: 2\n",
 	  "t.yaml:3:2: did not find expected key (while parsing a block mapping at 1:1)" },
 	{ "a:\n\tb: 1\n", "t.yaml:2:1: found character that cannot start any token (while "
-			  "scanning for the next token at 2:1)" },
+	                  "scanning for the next token at 2:1)" },
 	{ "a: 1\n\tb: 2\n", "t.yaml:2:1: found a tab character that violates indentation (while "
-			    "scanning a plain scalar at 1:4)" },
+	                    "scanning a plain scalar at 1:4)" },
 	{ "a: \"x\n", "t.yaml:2:1: found unexpected end of stream (while scanning a quoted "
-		      "scalar at 1:4)" },
+	              "scalar at 1:4)" },
 	{ "a: b: c\n", "t.yaml:1:5: mapping values are not allowed in this context" },
 	{ "key: value\n- item\n",
 	  "t.yaml:2:1: did not find expected key (while parsing a block mapping at 1:1)" },
@@ -206,8 +205,8 @@ test_size_and_node_limits(void **state)
 
 	text = tally_xcalloc(TALLY_YTREE_MAX_BYTES + 1, 1);
 	memset(text, ' ', TALLY_YTREE_MAX_BYTES + 1);
-	assert_null(tally_ydoc_load_string("big.yaml", text, TALLY_YTREE_MAX_BYTES + 1, err,
-					   sizeof(err)));
+	assert_null(
+	    tally_ydoc_load_string("big.yaml", text, TALLY_YTREE_MAX_BYTES + 1, err, sizeof(err)));
 	assert_string_equal(err, "big.yaml: larger than 4194304 bytes");
 	free(text);
 }
@@ -306,7 +305,7 @@ test_from_text(void **state)
 	doc = tally_ydoc_from_text("DD_DOGSTATSD_PORT", "x", NULL);
 	assert_int_equal(doc->root->kind, TALLY_YNODE_SCALAR);
 	assert_int_equal(tally_ynode_int64(doc->root, NULL, 0, 65535, &v, err, sizeof(err)),
-			 -EINVAL);
+	                 -EINVAL);
 	assert_string_equal(err, "DD_DOGSTATSD_PORT: expected integer 0..65535, got \"x\"");
 	tally_ydoc_free(doc);
 }
@@ -356,7 +355,7 @@ test_bool(void **state)
 		bool out = !bool_cases[i].out;
 
 		assert_int_equal(tally_ynode_bool(V(doc), "flag", &out, err, sizeof(err)),
-				 bool_cases[i].rc);
+		                 bool_cases[i].rc);
 		if (bool_cases[i].rc)
 			assert_string_equal(err, bool_cases[i].err);
 		else
@@ -377,7 +376,8 @@ static const struct {
 	{ "-5", -10, 10, 0, -5, NULL },
 	{ "+7", 0, 10, 0, 7, NULL },
 	{ "9223372036854775807", INT64_MIN, INT64_MAX, 0, INT64_MAX, NULL },
-	{ "70000", 0, 65535, -ERANGE, 0, "t.yaml:1:4: n: expected integer 0..65535, got \"70000\"" },
+	{ "70000", 0, 65535, -ERANGE, 0,
+	  "t.yaml:1:4: n: expected integer 0..65535, got \"70000\"" },
 	{ "0", 1, INT64_MAX, -ERANGE, 0, "t.yaml:1:4: n: expected integer >= 1, got \"0\"" },
 	{ "11", INT64_MIN, 10, -ERANGE, 0, "t.yaml:1:4: n: expected integer <= 10, got \"11\"" },
 	{ "abc", 0, 65535, -EINVAL, 0, "t.yaml:1:4: n: expected integer 0..65535, got \"abc\"" },
@@ -385,7 +385,8 @@ static const struct {
 	  "t.yaml:1:4: n: expected integer, got \"10.5\"" },
 	{ "0x10", INT64_MIN, INT64_MAX, -EINVAL, 0,
 	  "t.yaml:1:4: n: expected integer, got \"0x10\"" },
-	{ "\" 5\"", INT64_MIN, INT64_MAX, -EINVAL, 0, "t.yaml:1:4: n: expected integer, got \" 5\"" },
+	{ "\" 5\"", INT64_MIN, INT64_MAX, -EINVAL, 0,
+	  "t.yaml:1:4: n: expected integer, got \" 5\"" },
 	{ "99999999999999999999", INT64_MIN, INT64_MAX, -ERANGE, 0,
 	  "t.yaml:1:4: n: expected integer, got \"99999999999999999999\"" },
 	{ "{a: 1}", 0, 1, -EINVAL, 0, "t.yaml:1:4: n: expected integer 0..1, got a map" },
@@ -401,8 +402,8 @@ test_int64(void **state)
 		int64_t out = 42;
 
 		assert_int_equal(tally_ynode_int64(V(doc), "n", int_cases[i].min, int_cases[i].max,
-						   &out, err, sizeof(err)),
-				 int_cases[i].rc);
+		                                   &out, err, sizeof(err)),
+		                 int_cases[i].rc);
 		if (int_cases[i].rc) {
 			assert_string_equal(err, int_cases[i].err);
 			assert_int_equal(out, 42);
@@ -438,7 +439,7 @@ test_double(void **state)
 		double out = 42;
 
 		assert_int_equal(tally_ynode_double(V(doc), "x", -1, 10, &out, err, sizeof(err)),
-				 double_cases[i].rc);
+		                 double_cases[i].rc);
 		if (double_cases[i].rc)
 			assert_string_equal(err, double_cases[i].err);
 		else
@@ -473,7 +474,8 @@ static const struct {
 	  "t.yaml:1:4: sz: expected size in bytes (e.g. 8MiB), got \"-1\"" },
 	{ "1.5MiB", 0, UINT64_MAX, -EINVAL, 0,
 	  "t.yaml:1:4: sz: expected size in bytes (e.g. 8MiB), got \"1.5MiB\"" },
-	{ "100", 512, 65536, -ERANGE, 0, "t.yaml:1:4: sz: expected size 512..65536 bytes, got \"100\"" },
+	{ "100", 512, 65536, -ERANGE, 0,
+	  "t.yaml:1:4: sz: expected size 512..65536 bytes, got \"100\"" },
 	{ "1MiB", 512, 65536, -ERANGE, 0,
 	  "t.yaml:1:4: sz: expected size 512..65536 bytes, got \"1MiB\"" },
 	{ "0", 1, UINT64_MAX, -ERANGE, 0, "t.yaml:1:4: sz: expected size >= 1 bytes, got \"0\"" },
@@ -489,9 +491,9 @@ test_size(void **state)
 		char err[256] = "";
 		uint64_t out = 42;
 
-		assert_int_equal(tally_ynode_size(V(doc), "sz", size_cases[i].min, size_cases[i].max,
-						  &out, err, sizeof(err)),
-				 size_cases[i].rc);
+		assert_int_equal(tally_ynode_size(V(doc), "sz", size_cases[i].min,
+		                                  size_cases[i].max, &out, err, sizeof(err)),
+		                 size_cases[i].rc);
 		if (size_cases[i].rc)
 			assert_string_equal(err, size_cases[i].err);
 		else
@@ -537,7 +539,7 @@ test_describe_is_bounded(void **state)
 	assert_int_equal(tally_ynode_int64(V(doc), "n", 0, 1, &v, err, sizeof(err)), -EINVAL);
 	/* cut to fit 96 bytes: quotes, two escapes, 79 x's and "..." */
 	snprintf(want, sizeof(want), "t.yaml:1:4: n: expected integer 0..1, got \"%s%.79s...\"",
-		 "\\x09\\x22", text + 8);
+	         "\\x09\\x22", text + 8);
 	assert_string_equal(err, want);
 	tally_ynode_describe(V(doc), got, sizeof(got));
 	assert_true(strlen(got) < sizeof(got));
@@ -593,13 +595,13 @@ test_strlist(void **state)
 
 	doc = value_doc("[a, {b: 1}]");
 	assert_int_equal(tally_ynode_strlist(V(doc), "t", " ,", &list, &n, err, sizeof(err)),
-			 -EINVAL);
+	                 -EINVAL);
 	assert_string_equal(err, "t.yaml:1:8: t[1]: expected a string, got a map");
 	tally_ydoc_free(doc);
 
 	doc = value_doc("{a: b}");
 	assert_int_equal(tally_ynode_strlist(V(doc), "t", " ,", &list, &n, err, sizeof(err)),
-			 -EINVAL);
+	                 -EINVAL);
 	assert_string_equal(err, "t.yaml:1:4: t: expected a list of strings, got a map");
 	tally_ydoc_free(doc);
 	tally_ystrlist_free(NULL, 3);
