@@ -188,6 +188,7 @@ shutdown_agent(struct agent *a)
 
 	/* Checks first: their last results reach the receiver before it stops. */
 	a->status_src.checks_json = NULL;
+	a->status_src.check_errors_json = NULL;
 	tally_checks_free(a->checks);
 	a->checks = NULL;
 	/* The receiver's last flush reaches the outputs before they drain. */
@@ -238,6 +239,7 @@ start_status(struct agent *a)
 	a->status_src.n_outputs = &a->n_outputs;
 	a->status_src.started_s = (int64_t)time(NULL);
 	a->status_src.checks_json = a->checks ? tally_checks_status_json_cb : NULL;
+	a->status_src.check_errors_json = a->checks ? tally_checks_errors_json_cb : NULL;
 	a->status_src.checks_arg = a->checks;
 	a->status = tally_status_server_new(a->base, listen, &a->status_src, err, sizeof(err));
 	if (!a->status)

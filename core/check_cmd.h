@@ -1,8 +1,11 @@
 /*
  * check_cmd: `tally check NAME [-c FILE] [--json] [--rate]`. Runs every configured instance of
  * check NAME once (twice, one second apart, with --rate, so rates and monotonic counts have
- * two samples) on the calling thread, and prints what each would submit instead of sending
- * it: a readable table, or with --json one JSON object per line:
+ * two samples), and prints what each would submit instead of sending it. Each run happens on
+ * its own thread and may take at most the instance's timeout: a run still going then is
+ * reported ("check NAME instance N (FILE:LINE): run timed out after X s") and abandoned, and
+ * the command goes on without waiting for it. Output is a readable table, or with --json one
+ * JSON object per line:
  *   {"metric":"NAME","type":"gauge","value":1.5,"tags":["k:v"],"host":"h1"}
  *   {"check":"NAME","status":0,"tags":["k:v"],"message":"","host":"h1"}
  *   {"event":"TITLE","text":"...","alert_type":"info","priority":"normal","tags":[],"host":""}
@@ -24,7 +27,8 @@ struct tally_config;
 /*
  * Runs the command with cfg (borrowed); prints to out, problems to err. Returns the exit
  * status: 0, or 1 when the check is not found, is refused, has no instance, has conf.d
- * errors, or an init or run failed.
+ * errors, or an init or run failed or timed out. After a timeout the abandoned run may still
+ * be running: the plugin stays loaded, and cfg must not be freed before the process exits.
  */
 int tally_check_run_command(const struct tally_config *cfg, const char *name, bool json, bool rate,
                             FILE *out, FILE *err);

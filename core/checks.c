@@ -279,6 +279,12 @@ tally_checks_status_json_cb(void *c)
 	return tally_checks_status_json(c);
 }
 
+struct json_object *
+tally_checks_errors_json_cb(void *c)
+{
+	return tally_checks_errors_json(c);
+}
+
 /* --- tally configcheck --- */
 
 static void

@@ -70,6 +70,8 @@ struct json_object *tally_checks_status_json(struct tally_checks *c);
 struct json_object *tally_checks_errors_json(struct tally_checks *c);
 /* The same with a void * argument, for struct tally_status_src.checks_json. */
 struct json_object *tally_checks_status_json_cb(void *c);
+/* tally_checks_errors_json() for struct tally_status_src.check_errors_json. */
+struct json_object *tally_checks_errors_json_cb(void *c);
 
 /*
  * `tally configcheck`: loads every plugin of checksd_path and validates every conf.d file

@@ -30,6 +30,7 @@ enum tally_fwd_drop_reason {
 	TALLY_DROP_SPOOL_ERROR, /* the spool could not be written */
 	TALLY_DROP_INVALID,     /* a value the backend cannot represent (NaN, Inf) (counts items) */
 	TALLY_DROP_SHUTDOWN,    /* still queued at exit with no spool configured */
+	TALLY_DROP_OUTDATED,    /* spool files older than TALLY_SPOOL_MAX_AGE_S (10 days) */
 	TALLY_DROP__COUNT
 };
 

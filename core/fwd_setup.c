@@ -18,7 +18,7 @@ static const char *const drop_reason_names[TALLY_DROP__COUNT] = {
 	[TALLY_DROP_HTTP_400] = "http_400",       [TALLY_DROP_HTTP_403] = "http_403",
 	[TALLY_DROP_HTTP_413] = "http_413",       [TALLY_DROP_SPOOL_FULL] = "spool_full",
 	[TALLY_DROP_SPOOL_ERROR] = "spool_error", [TALLY_DROP_INVALID] = "invalid",
-	[TALLY_DROP_SHUTDOWN] = "shutdown",
+	[TALLY_DROP_SHUTDOWN] = "shutdown",       [TALLY_DROP_OUTDATED] = "outdated",
 };
 
 const char *
@@ -43,6 +43,18 @@ on_spool_evict(void *arg, const char *endpoint, unsigned count)
 	           f->id, endpoint, count);
 }
 
+/* The spool discarded a file too old to send (it logs once per sweep): count it. */
+static void
+on_spool_outdated(void *arg, const char *endpoint, unsigned count)
+{
+	struct tally_fwd *f = arg;
+
+	for (size_t i = 0; i < f->n_eps; i++) {
+		if (strcmp(f->eps[i].name, endpoint) == 0)
+			f->eps[i].total.dropped[TALLY_DROP_OUTDATED] += count;
+	}
+}
+
 static int
 open_spool(struct tally_fwd *f, const struct tally_fwd_opts *o, char *err, size_t err_len)
 {
@@ -50,12 +62,14 @@ open_spool(struct tally_fwd *f, const struct tally_fwd_opts *o, char *err, size_
 	char *dir = tally_xmalloc(len);
 
 	snprintf(dir, len, "%s/%s", o->storage_path, o->id);
-	f->spool = tally_spool_open(dir, o->storage_max_bytes, err, err_len);
+	f->spool = tally_spool_open(dir, o->storage_max_bytes, TALLY_SPOOL_MAX_AGE_S, err, err_len);
 	free(dir);
 	if (!f->spool)
 		return -1;
 	f->spool->on_evict = on_spool_evict;
+	f->spool->on_outdated = on_spool_outdated;
 	f->spool->arg = f;
+	tally_spool_expire(f->spool, (int64_t)time(NULL));
 	if (f->spool->n_files)
 		TALLY_INFO("forwarder",
 		           "spooled payloads found, sending them output=%s files=%zu "

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fwd_queue.h"
@@ -71,6 +72,20 @@ remove_at(struct tally_spool *sp, size_t i)
 	sp->n_files--;
 }
 
+/* Deletes file i from the disk and the index; returns its entry. */
+static struct tally_spool_file
+discard_at(struct tally_spool *sp, size_t i)
+{
+	struct tally_spool_file f = sp->files[i];
+	char path[4096];
+
+	file_path(sp, &f, path, sizeof(path));
+	if (unlink(path) < 0 && errno != ENOENT)
+		TALLY_WARN("spool", "cannot remove file=%s errno=%d", path, errno);
+	remove_at(sp, i);
+	return f;
+}
+
 /* Indexes "<seq>-<endpoint>-<count>.spool"; removes ".tmp-*" left by a crash. */
 static void
 scan_entry(struct tally_spool *sp, int dfd, const char *name)
@@ -88,11 +103,12 @@ scan_entry(struct tally_spool *sp, int dfd, const char *name)
 	    name[used] != '\0' || fstatat(dfd, name, &st, 0) < 0 || !S_ISREG(st.st_mode))
 		return;
 	f.bytes = (size_t)st.st_size;
+	f.mtime_s = (int64_t)st.st_mtime;
 	add_file(sp, &f);
 }
 
 struct tally_spool *
-tally_spool_open(const char *dir, size_t max_bytes, char *err, size_t err_len)
+tally_spool_open(const char *dir, size_t max_bytes, int64_t max_age_s, char *err, size_t err_len)
 {
 	struct tally_spool *sp = tally_xcalloc(1, sizeof(*sp));
 	struct dirent *de;
@@ -101,6 +117,7 @@ tally_spool_open(const char *dir, size_t max_bytes, char *err, size_t err_len)
 
 	sp->dir = tally_xstrdup(dir);
 	sp->max_bytes = max_bytes;
+	sp->max_age_s = max_age_s;
 	sp->next_seq = 1;
 	if (rc < 0 || !(d = opendir(dir))) {
 		snprintf(err, err_len, "cannot create or open spool dir %s: %s", dir,
@@ -114,6 +131,34 @@ tally_spool_open(const char *dir, size_t max_bytes, char *err, size_t err_len)
 fail:
 	tally_spool_free(sp);
 	return NULL;
+}
+
+unsigned
+tally_spool_expire(struct tally_spool *sp, int64_t now_s)
+{
+	unsigned files = 0, payloads = 0;
+	size_t i = 0;
+
+	if (sp->max_age_s <= 0)
+		return 0;
+	while (i < sp->n_files) {
+		struct tally_spool_file f;
+
+		if (now_s - sp->files[i].mtime_s <= sp->max_age_s) {
+			i++;
+			continue;
+		}
+		f = discard_at(sp, i);
+		files++;
+		payloads += f.count;
+		if (sp->on_outdated)
+			sp->on_outdated(sp->arg, f.endpoint, f.count);
+	}
+	if (files)
+		TALLY_WARN("spool",
+		           "outdated files removed dir=%s files=%u payloads=%u max_age_s=%lld",
+		           sp->dir, files, payloads, (long long)sp->max_age_s);
+	return files;
 }
 
 void
@@ -194,15 +239,9 @@ file_size(const struct tally_fwd_payload *list, unsigned *count)
 static void
 make_room(struct tally_spool *sp, size_t need)
 {
-	char path[4096];
-
 	while (sp->n_files > 0 && sp->bytes + need > sp->max_bytes) {
-		struct tally_spool_file f = sp->files[0];
+		struct tally_spool_file f = discard_at(sp, 0);
 
-		file_path(sp, &f, path, sizeof(path));
-		if (unlink(path) < 0 && errno != ENOENT)
-			TALLY_WARN("spool", "cannot remove file=%s errno=%d", path, errno);
-		remove_at(sp, 0);
 		if (sp->on_evict)
 			sp->on_evict(sp->arg, f.endpoint, f.count);
 	}
@@ -236,6 +275,7 @@ tally_spool_write(struct tally_spool *sp, const char *endpoint,
 		return -EINVAL;
 	strcpy(f.endpoint, endpoint);
 	f.bytes = file_size(list, &f.count);
+	f.mtime_s = (int64_t)time(NULL);
 	if (f.bytes > sp->max_bytes)
 		return -EFBIG;
 	make_room(sp, f.bytes);
@@ -387,6 +427,7 @@ tally_spool_load(struct tally_spool *sp, const char *endpoint, struct tally_fwd_
 	int rc;
 
 	*out = NULL;
+	tally_spool_expire(sp, (int64_t)time(NULL));
 	for (i = 0; i < sp->n_files; i++) {
 		if (strcmp(sp->files[i].endpoint, endpoint) == 0)
 			break;

@@ -282,12 +282,22 @@ on_readable(evutil_socket_t fd, short what, void *arg)
 	static const struct timespec nap = { 0, RX_NAP_NS };
 	struct rx_listener *l = arg;
 	struct tally_receiver *r = l->r;
+	struct rx_listener *uds = &r->listeners[TALLY_LISTENER_UDS];
 	struct tally_rx_ctx ctx = { r->parser,    r->agg,  r->pending,
 		                    &r->counters, r->host, wall_ms() / 1000 };
+	int n = drain(r, l, &ctx);
 
-	for (int naps = 0; drain(r, l, &ctx) > 0 && naps < RX_NAPS; naps++) {
+	/*
+	 * Only UDP naps (its buffer holds MiBs). A Unix datagram socket queues a number of
+	 * datagrams, not bytes (net.unix.max_dgram_qlen, often 10), so it is read at once when
+	 * it wakes us, and drained on every round of a UDP nap loop too.
+	 */
+	for (int naps = 0; l->kind == TALLY_LISTENER_UDP && n > 0 && naps < RX_NAPS; naps++) {
 		tally_selfstats_publish(r->opts.stats, &r->counters);
 		nanosleep(&nap, NULL);
+		n = drain(r, l, &ctx);
+		if (uds->ev)
+			n += drain(r, uds, &ctx);
 	}
 	tally_selfstats_publish(r->opts.stats, &r->counters);
 }

@@ -104,6 +104,8 @@ tally_status_json(const struct tally_status_src *src)
 {
 	struct json_object *root = json_object_new_object();
 	struct json_object *checks = src->checks_json ? src->checks_json(src->checks_arg) : NULL;
+	struct json_object *errors =
+	    src->check_errors_json ? src->check_errors_json(src->checks_arg) : NULL;
 	struct tally_rx_counters c;
 
 	tally_selfstats_read(src->stats, &c);
@@ -115,6 +117,7 @@ tally_status_json(const struct tally_status_src *src)
 	json_object_object_add(root, "listeners", listeners_json(src, &c));
 	json_object_object_add(root, "dogstatsd", dogstatsd_json(&c));
 	json_object_object_add(root, "checks", checks ? checks : json_object_new_array());
+	json_object_object_add(root, "check_errors", errors ? errors : json_object_new_array());
 	json_object_object_add(root, "outputs", outputs_json(src));
 	return root;
 }

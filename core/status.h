@@ -27,6 +27,8 @@ struct tally_status_src {
 	const size_t *n_outputs;
 	/* Returns a new json object for the checks section, or NULL when checks are off. */
 	struct json_object *(*checks_json)(void *arg);
+	/* Optional: a new json array of check configuration errors, called with checks_arg. */
+	struct json_object *(*check_errors_json)(void *arg);
 	void *checks_arg;
 	int64_t started_s;
 	size_t udp_rcvbuf_bytes;

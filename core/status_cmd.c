@@ -87,6 +87,17 @@ print_array(const char *title, struct json_object *arr)
 		printf("  %s\n", json_object_to_json_string(json_object_array_get_idx(arr, i)));
 }
 
+/* Check configuration errors, one "FILE:LINE:COL: message" a line. */
+static void
+print_errors(struct json_object *arr)
+{
+	size_t n = json_object_array_length(arr);
+
+	printf("check errors (%zu)\n", n);
+	for (size_t i = 0; i < n; i++)
+		printf("  %s\n", json_object_get_string(json_object_array_get_idx(arr, i)));
+}
+
 static void
 print_summary(struct json_object *doc)
 {
@@ -103,6 +114,9 @@ print_summary(struct json_object *doc)
 		print_object_fields("dogstatsd", v);
 	if (json_object_object_get_ex(doc, "checks", &v))
 		print_array("checks", v);
+	if (json_object_object_get_ex(doc, "check_errors", &v) &&
+	    json_object_is_type(v, json_type_array) && json_object_array_length(v))
+		print_errors(v);
 	if (json_object_object_get_ex(doc, "outputs", &v))
 		print_array("outputs", v);
 }

@@ -3,9 +3,10 @@ binary and the real test check (tests/plugins/tplug.so) in a temp checks.d."""
 import json
 import os
 import subprocess
+import time
 
 from checktest import CheckDirs
-from tallytest import TALLY_BIN, run
+from tallytest import TALLY_BIN, Tally, run
 
 
 def json_lines(p):
@@ -132,6 +133,42 @@ def test_configcheck_prints_resolved_instances():
     assert p.returncode != 0 and orphan + ": no check plugin ghost.so" in p.stderr, p.stderr
 
 
+def test_run_past_its_timeout_is_abandoned():
+    d = CheckDirs()
+    path = d.conf("tplug.yaml", "instances:\n  - {label: slow, sleep_ms: 30000, timeout: 1}\n"
+                  "  - {label: fast}\n")
+    start = time.monotonic()
+    p = d.check("tplug", "--json")
+    took = time.monotonic() - start
+    assert p.returncode == 1, (p.returncode, p.stderr)
+    assert ("tally check: check tplug instance 0 (%s:2): run timed out after 1 s" % path
+            in p.stderr), p.stderr
+    assert took < 10, took  # did not wait for the 30 s run
+    # The other instance still ran and printed.
+    gauges = [o for o in map(json.loads, p.stdout.splitlines()) if o.get("metric") == "tplug.gauge"]
+    assert [o["tags"] for o in gauges] == [["env:it", "label:fast"]], p.stdout
+
+
+def test_status_shows_check_config_errors():
+    d = CheckDirs()
+    path = d.conf("tplug.yaml", "instances:\n  - label: x\n    valu: 3\n  - {label: ok}\n")
+    orphan = d.conf("ghost.yaml", "instances: [{}]\n")
+    with Tally(extra=d.config_keys()) as t:
+        p = subprocess.run([TALLY_BIN, "status", "--json", "-c", t.config_path],
+                           capture_output=True, text=True, timeout=10)
+        assert p.returncode == 0, p.stderr
+        doc = json.loads(p.stdout)
+        assert isinstance(doc["checks"], list) and len(doc["checks"]) == 1, doc["checks"]
+        errors = doc["check_errors"]
+        assert '%s:3:5: instances[0]: unknown key "valu" for check tplug' % path in errors, errors
+        assert orphan + ": no check plugin ghost.so in checksd_path" in errors, errors
+        p = subprocess.run([TALLY_BIN, "status", "-c", t.config_path],
+                           capture_output=True, text=True, timeout=10)
+        assert p.returncode == 0, p.stderr
+        assert "check errors (2)" in p.stdout and "%s:3:5: " % path in p.stdout, p.stdout
+        assert t.stop() == 0
+
+
 if __name__ == "__main__":
     run([test_json_lines_have_the_documented_shape,
          test_rate_runs_twice_and_prints_derived_values,
@@ -141,4 +178,6 @@ if __name__ == "__main__":
          test_unknown_or_unconfigured_check_exits_non_zero,
          test_refused_plugin_exits_non_zero,
          test_conf_errors_are_file_line_col,
-         test_configcheck_prints_resolved_instances])
+         test_configcheck_prints_resolved_instances,
+         test_run_past_its_timeout_is_abandoned,
+         test_status_shows_check_config_errors])

@@ -1,11 +1,15 @@
 /*
  * The forwarder engine against a real HTTP server (libevent's evhttp) on the same loop:
  * delivery, per-endpoint isolation, drops, retry, overflow, drain to the spool and resend
- * after a "restart", and a hanging server cut off by the drain deadline.
+ * after a "restart", spool files too old to send dropped at start, and a hanging server cut
+ * off by the drain deadline.
  */
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
+#include <fcntl.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -14,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -25,6 +30,7 @@
 #include "batch.h"
 #include "forwarder.h"
 #include "fwd_queue.h"
+#include "fwd_spool.h"
 #include "xmem.h"
 
 #define MAX_SEEN 256
@@ -366,6 +372,39 @@ test_drain_spools_then_restart_resends(void **state)
 }
 
 static void
+test_outdated_spool_dropped_at_start(void **state)
+{
+	struct event_base *base = event_base_new();
+	char dir[] = "/tmp/tally-fwd-test-XXXXXX", sub[64], path[160], err[256], cmd[128];
+	struct tally_fwd_payload *p = mk("/api/v1/series", "old1");
+	time_t old = time(NULL) - TALLY_SPOOL_MAX_AGE_S - 3600;
+	struct timespec ts[2] = { { .tv_sec = old }, { .tv_sec = old } };
+	struct tally_spool *sp;
+	struct tally_fwd *f;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/datadog", dir);
+	sp = tally_spool_open(sub, 1 << 20, TALLY_SPOOL_MAX_AGE_S, err, sizeof(err));
+	assert_non_null(sp);
+	p->next = mk("/api/v1/series", "old2");
+	assert_int_equal(tally_spool_write(sp, "series", p), 0);
+	snprintf(path, sizeof(path), "%s/%020" PRIu64 "-series-2.spool", sub, sp->files[0].seq);
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+	tally_fwd_payload_free_list(p);
+	tally_spool_free(sp);
+
+	/* 11 days later: discarded at start, never sent, counted as outdated */
+	f = fwd_for(base, 9, dir, 1 << 20);
+	assert_int_equal(status_of(f, 0, "dropped", "outdated"), 2);
+	assert_int_equal(status_of(f, 0, "spool_bytes", NULL), 0);
+	assert_int_equal(access(path, F_OK), -1);
+	tally_fwd_free(f);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	event_base_free(base);
+}
+
+static void
 test_drain_cuts_a_hanging_request(void **state)
 {
 	struct event_base *base = event_base_new();
@@ -404,6 +443,7 @@ main(void)
 		cmocka_unit_test(test_retry_then_delivered),
 		cmocka_unit_test(test_overflow_without_spool_drops_oldest),
 		cmocka_unit_test(test_drain_spools_then_restart_resends),
+		cmocka_unit_test(test_outdated_spool_dropped_at_start),
 		cmocka_unit_test(test_drain_cuts_a_hanging_request),
 	};
 

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -75,7 +77,7 @@ test_round_trip_survives_reopen(void **state)
 	in->next = mk("", NULL, "m value=1 1\n", 12);
 	in->next->next = mk("/api/v1/series", "deflate", "", 0);
 	snprintf(dir, sizeof(dir), "%s/a/b/datadog", root);
-	sp = tally_spool_open(dir, 1 << 20, err, sizeof(err));
+	sp = tally_spool_open(dir, 1 << 20, TALLY_SPOOL_MAX_AGE_S, err, sizeof(err));
 	assert_non_null(sp);
 	assert_false(tally_spool_has(sp, "series"));
 	assert_int_equal(tally_spool_write(sp, "series", in), 0);
@@ -86,7 +88,7 @@ test_round_trip_survives_reopen(void **state)
 	tally_spool_free(sp);
 
 	/* a restart: the index is rebuilt from the directory alone */
-	sp = tally_spool_open(dir, 1 << 20, err, sizeof(err));
+	sp = tally_spool_open(dir, 1 << 20, TALLY_SPOOL_MAX_AGE_S, err, sizeof(err));
 	assert_non_null(sp);
 	assert_int_equal(sp->n_files, 2);
 	assert_int_equal(sp->files[0].count, 3);
@@ -141,7 +143,7 @@ test_bound_removes_oldest_files(void **state)
 	struct tally_spool *sp;
 
 	snprintf(dir, sizeof(dir), "%s/bounded", root);
-	sp = tally_spool_open(dir, 2100, err, sizeof(err));
+	sp = tally_spool_open(dir, 2100, TALLY_SPOOL_MAX_AGE_S, err, sizeof(err));
 	assert_non_null(sp);
 	sp->on_evict = on_evict;
 	sp->arg = &ev;
@@ -173,6 +175,104 @@ test_bound_removes_oldest_files(void **state)
 	tally_spool_free(sp);
 }
 
+/* Sets the mtime of sp's file i to mtime_s, as if it had been written then. */
+static void
+age_file(const struct tally_spool *sp, size_t i, int64_t mtime_s)
+{
+	const struct tally_spool_file *f = &sp->files[i];
+	struct timespec ts[2] = { { .tv_sec = (time_t)mtime_s }, { .tv_sec = (time_t)mtime_s } };
+	char path[400];
+
+	snprintf(path, sizeof(path), "%s/%020" PRIu64 "-%s-%u.spool", sp->dir, f->seq, f->endpoint,
+	         f->count);
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+static void
+write_one(struct tally_spool *sp, const char *endpoint, const char *body, unsigned n)
+{
+	struct tally_fwd_payload *p = NULL;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct tally_fwd_payload *q = mk("/x", NULL, body, strlen(body));
+
+		q->next = p;
+		p = q;
+	}
+	assert_int_equal(tally_spool_write(sp, endpoint, p), 0);
+	tally_fwd_payload_free_list(p);
+}
+
+static void
+test_outdated_files_removed(void **state)
+{
+	char dir[300], err[256];
+	struct evictions ev = { 0 }, full = { 0 };
+	struct tally_fwd_payload *out = NULL;
+	struct tally_spool *sp;
+	int64_t now = (int64_t)time(NULL);
+
+	snprintf(dir, sizeof(dir), "%s/outdated", root);
+	sp = tally_spool_open(dir, 1 << 20, 60, err, sizeof(err));
+	assert_non_null(sp);
+	write_one(sp, "series", "old-series", 1);
+	write_one(sp, "check_run", "old-checks", 2);
+	write_one(sp, "series", "fresh-series", 1);
+	write_one(sp, "check_run", "fresh-checks", 1);
+	age_file(sp, 0, now - 3600);
+	age_file(sp, 1, now - 61);
+	tally_spool_free(sp);
+
+	/* a restart: the two old files go at the first sweep, counted, the fresh ones stay */
+	sp = tally_spool_open(dir, 1 << 20, 60, err, sizeof(err));
+	assert_non_null(sp);
+	assert_int_equal(sp->n_files, 4);
+	sp->on_outdated = on_evict;
+	sp->on_evict = on_evict;
+	sp->arg = &ev;
+	assert_int_equal(tally_spool_expire(sp, now), 2);
+	assert_int_equal(ev.files, 2);
+	assert_int_equal(ev.payloads, 3);
+	assert_int_equal(sp->n_files, 2);
+	assert_int_equal(count_files(dir, "0"), 2);
+	assert_int_equal(tally_spool_expire(sp, now), 0);
+	assert_int_equal(tally_spool_load(sp, "series", &out), 1);
+	assert_memory_equal(out->body, "fresh-series", 12);
+	tally_fwd_payload_free_list(out);
+	assert_int_equal(tally_spool_load(sp, "check_run", &out), 1);
+	assert_memory_equal(out->body, "fresh-checks", 12);
+	tally_fwd_payload_free_list(out);
+	assert_int_equal(ev.files, 2);
+	tally_spool_free(sp);
+
+	/* load sweeps too, before picking: the outdated oldest file is never sent */
+	sp = tally_spool_open(dir, 1 << 20, 60, err, sizeof(err));
+	assert_non_null(sp);
+	sp->on_outdated = on_evict;
+	sp->arg = &full;
+	write_one(sp, "series", "stale", 1);
+	write_one(sp, "series", "recent", 1);
+	age_file(sp, 0, now - 120);
+	sp->files[0].mtime_s = now - 120;
+	assert_int_equal(tally_spool_load(sp, "series", &out), 1);
+	assert_memory_equal(out->body, "recent", 6);
+	tally_fwd_payload_free_list(out);
+	assert_int_equal(full.files, 1);
+	assert_string_equal(full.last, "series");
+	assert_int_equal(count_files(dir, "0"), 0);
+
+	/* the limit is "older than": exactly max_age_s is kept; <= 0 disables it */
+	write_one(sp, "series", "edge", 1);
+	assert_int_equal(tally_spool_expire(sp, sp->files[0].mtime_s + 60), 0);
+	sp->max_age_s = 0;
+	assert_int_equal(tally_spool_expire(sp, sp->files[0].mtime_s + 100000), 0);
+	sp->max_age_s = 60;
+	assert_int_equal(tally_spool_expire(sp, sp->files[0].mtime_s + 61), 1);
+	assert_int_equal(sp->n_files, 0);
+	assert_int_equal(sp->bytes, 0);
+	tally_spool_free(sp);
+}
+
 static void
 test_corrupt_and_stray_files(void **state)
 {
@@ -196,7 +296,7 @@ test_corrupt_and_stray_files(void **state)
 	snprintf(path, sizeof(path), "%s/README", dir);
 	f = fopen(path, "w");
 	fclose(f);
-	sp = tally_spool_open(dir, 1 << 20, err, sizeof(err));
+	sp = tally_spool_open(dir, 1 << 20, TALLY_SPOOL_MAX_AGE_S, err, sizeof(err));
 	assert_non_null(sp);
 	assert_int_equal(count_files(dir, ".tmp"), 0);
 	assert_int_equal(sp->n_files, 1);
@@ -238,7 +338,8 @@ test_open_fails_cleanly(void **state)
 {
 	char err[256] = "";
 
-	assert_null(tally_spool_open("/proc/tally-cannot-exist/x", 100, err, sizeof(err)));
+	assert_null(tally_spool_open("/proc/tally-cannot-exist/x", 100, TALLY_SPOOL_MAX_AGE_S, err,
+	                             sizeof(err)));
 	assert_non_null(strstr(err, "spool"));
 }
 
@@ -248,6 +349,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip_survives_reopen),
 		cmocka_unit_test(test_bound_removes_oldest_files),
+		cmocka_unit_test(test_outdated_files_removed),
 		cmocka_unit_test(test_corrupt_and_stray_files),
 		cmocka_unit_test(test_parse_rejects_garbage),
 		cmocka_unit_test(test_open_fails_cleanly),
