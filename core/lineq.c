@@ -70,23 +70,67 @@ block_pop_line(struct tally_lineq *q, struct tally_lineq_block *b)
 	return len;
 }
 
-/* Drops the oldest line that is not in flight; false when every queued line is in flight. */
-static bool
-drop_oldest(struct tally_lineq *q)
+/*
+ * Removes the oldest line that is not in flight, copying it to out unless out is NULL.
+ * Returns its length, 0 when every queued line is in flight.
+ */
+static size_t
+pop_oldest(struct tally_lineq *q, char *out)
 {
 	struct tally_lineq_block *prev = NULL, *b = q->head;
+	const char *line;
+	size_t len;
 
 	while (b && b->in_flight) {
 		prev = b;
 		b = b->next;
 	}
 	if (!b)
-		return false;
-	q->dropped_bytes += block_pop_line(q, b);
-	q->dropped_lines++;
+		return 0;
+	line = b->data + b->start;
+	len = block_pop_line(q, b);
+	if (out)
+		memcpy(out, line, len);
 	if (b->start == b->end)
 		block_unlink(q, prev, b);
+	return len;
+}
+
+/* Drops the oldest line that is not in flight; false when every queued line is in flight. */
+static bool
+drop_oldest(struct tally_lineq *q)
+{
+	size_t len = pop_oldest(q, NULL);
+
+	if (len == 0)
+		return false;
+	q->dropped_bytes += len;
+	q->dropped_lines++;
 	return true;
+}
+
+size_t
+tally_lineq_take(struct tally_lineq *q, size_t keep_bytes, char **buf, size_t *len)
+{
+	size_t n = 0, used = 0, got;
+	char *out;
+
+	*buf = NULL;
+	*len = 0;
+	if (q->bytes <= keep_bytes)
+		return 0;
+	out = tally_xmalloc(q->bytes);
+	while (q->bytes > keep_bytes && (got = pop_oldest(q, out + used)) > 0) {
+		used += got;
+		n++;
+	}
+	if (n == 0) {
+		free(out);
+		return 0;
+	}
+	*buf = out;
+	*len = used;
+	return n;
 }
 
 static struct tally_lineq_block *

@@ -47,6 +47,14 @@ void tally_lineq_free(struct tally_lineq *q);
 int tally_lineq_append(struct tally_lineq *q, const char *line, size_t len);
 
 /*
+ * Moves the oldest lines not in flight out of the queue until at most keep_bytes stay
+ * queued (or only lines in flight are left), concatenated into one new buffer: *buf (the
+ * caller frees it; NULL when nothing moved) of *len bytes. They count as neither sent nor
+ * dropped: the caller keeps them elsewhere (a disk spool). Returns the number of lines moved.
+ */
+size_t tally_lineq_take(struct tally_lineq *q, size_t keep_bytes, char **buf, size_t *len);
+
+/*
  * Hands the oldest block not yet in flight to the transport: *data and *len point into the queue
  * and stay valid until those bytes are acked or the queue is rewound or freed. Returns false
  * when every queued byte is already in flight.

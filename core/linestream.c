@@ -36,6 +36,8 @@ struct tally_linestream {
 	struct evbuffer_cb_entry *ack_cb;
 	struct event *retry_ev;
 	struct tally_lineq *q;
+	void (*spill)(void *arg, const char *lines, size_t len, size_t n_lines);
+	void *spill_arg;
 	bool connected, down_logged, draining;
 	uint32_t backoff_ms;
 	uint64_t rng;
@@ -214,9 +216,23 @@ on_retry(evutil_socket_t fd, short what, void *arg)
 	start_connect(ls);
 }
 
+/* Hands the oldest lines not in flight to the spill callback until keep_bytes are left. */
+static void
+spill_oldest(struct tally_linestream *ls, size_t keep_bytes)
+{
+	char *buf;
+	size_t len, n = tally_lineq_take(ls->q, keep_bytes, &buf, &len);
+
+	if (n)
+		ls->spill(ls->spill_arg, buf, len, n);
+	free(buf);
+}
+
 int
 tally_linestream_append(struct tally_linestream *ls, const char *line, size_t len)
 {
+	if (ls->spill && ls->q->bytes + len > ls->q->max_bytes)
+		spill_oldest(ls, ls->q->max_bytes / 2);
 	return tally_lineq_append(ls->q, line, len);
 }
 
@@ -246,6 +262,10 @@ tally_linestream_drain(struct tally_linestream *ls, struct event_base *base, int
 	}
 	if (deadline)
 		event_free(deadline);
+	if (ls->q->lines > 0 && ls->spill) {
+		close_conn(ls); /* nothing in flight any more: every line can be taken */
+		spill_oldest(ls, 0);
+	}
 	if (ls->q->lines > 0) {
 		ls->dropped_shutdown += ls->q->lines;
 		TALLY_WARN(ls->subsys, "lines not delivered at shutdown address=%s:%d lines=%zu",
@@ -301,6 +321,8 @@ tally_linestream_new(struct event_base *base, const struct tally_linestream_opts
 	ls->port = o->port;
 	ls->subsys = o->log_subsys;
 	ls->q = tally_lineq_new(o->max_bytes);
+	ls->spill = o->spill;
+	ls->spill_arg = o->spill_arg;
 	ls->backoff_ms = BACKOFF_MIN_MS;
 	ls->rng = ((uint64_t)now_ms() * 0x9e3779b97f4a7c15ULL) ^ (uint64_t)(uintptr_t)ls;
 	if (!ls->rng)

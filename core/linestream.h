@@ -7,8 +7,9 @@
  * connect, a connect timeout (at most 10 s) and a write-stall timeout. When it fails or
  * drops, reconnects back off exponentially with jitter, 1 s doubling to 60 s, back to 1 s
  * once connected. Lines wait in a byte-bounded queue (lineq.h): oldest dropped first when full,
- * counted; lines cut by a dropped connection are sent again whole. A down peer is logged once
- * per outage, not per attempt. Main thread (the loop's thread) only.
+ * counted, or handed to a spill callback (a disk spool) when one is set; lines cut by a dropped
+ * connection are sent again whole. A down peer is logged once per outage, not per attempt. Main
+ * thread (the loop's thread) only.
  */
 #ifndef TALLY_CORE_LINESTREAM_H
 #define TALLY_CORE_LINESTREAM_H
@@ -26,6 +27,13 @@ struct tally_linestream_opts {
 	size_t max_bytes;       /* queue bound */
 	double timeout_s;       /* write stall; the connect timeout is min(this, 10 s) */
 	const char *log_subsys; /* e.g. "graphite"; must outlive the stream */
+	/*
+	 * Optional (NULL: lines over the bound are dropped, lines left at shutdown counted as
+	 * dropped): handed the oldest n_lines lines (len bytes, borrowed for the call) instead,
+	 * when the queue is full (the oldest half of it) and at the end of drain() (all of it).
+	 */
+	void (*spill)(void *arg, const char *lines, size_t len, size_t n_lines);
+	void *spill_arg;
 };
 
 struct tally_linestream_stats {
@@ -56,8 +64,9 @@ void tally_linestream_flush(struct tally_linestream *ls);
 
 /*
  * Shutdown: runs base until every queued line is written to the socket or the deadline
- * (CLOCK_MONOTONIC ms) passes, reconnecting every 200 ms meanwhile; counts and logs what is
- * left as dropped.
+ * (CLOCK_MONOTONIC ms) passes, reconnecting every 200 ms meanwhile; then hands what is left
+ * (including what was buffered but not written) to the spill callback, or without one counts
+ * and logs it as dropped.
  */
 void tally_linestream_drain(struct tally_linestream *ls, struct event_base *base,
                             int64_t deadline_ms);

@@ -9,6 +9,15 @@
  * shutdown drain() keeps sending until the deadline. Health goes out as tally.forwarder.*
  * series tagged output:graphite: sent (lines), sent_bytes, retried (reconnect attempts),
  * dropped (reason:queue_full, reason:invalid for NaN/Inf values), queue_bytes, connected.
+ *
+ * With forwarder_storage_path set, nothing is dropped for a full queue or at shutdown: the
+ * oldest half of a full queue, and whatever is still queued when drain() gives up, goes to
+ * the disk spool (fwd_spool.h, endpoint "lines") in <forwarder_storage_path>/graphite-<host>_
+ * <port>/, bounded by forwarder_storage_max_size. Spooled files are read back into the queue,
+ * oldest first, at start and on each flush while they fit, and deleted once queued (at least
+ * once, as the HTTP forwarder). Extra series then: spooled (lines), spool_bytes, and dropped
+ * with reason:spool_error (lines), reason:spool_full and reason:outdated (spool files removed
+ * for the size bound or for age).
  * Main thread only.
  */
 #ifndef TALLY_CORE_OUT_GRAPHITE_H

@@ -1,15 +1,19 @@
 """The Graphite output (tagged plaintext over TCP) into a real VictoriaMetrics' graphite
 listener: exact values, tags as labels, sanitized names; a Graphite that is down while counters
 arrive (console keeps flushing, the queued lines arrive once it is up); the last flush at
-SIGTERM still delivered."""
+SIGTERM still delivered; with forwarder_storage_path, what is undelivered at SIGTERM is spooled
+and sent by the next start."""
+import glob
+import os
+import tempfile
 import time
 
 from tallytest import Tally, run, wait_for
 from victoria import Victoria
 
 
-def graphite_extra(port):
-    return ("outputs:\n"
+def graphite_extra(port, more=""):
+    return (more + "outputs:\n"
             "  - type: console\n"
             "  - type: graphite\n"
             "    address: 127.0.0.1:%d\n" % port)
@@ -99,7 +103,44 @@ def test_sigterm_delivers_the_last_flush():
         # a counter is a per-second rate over the (partial) interval, as everywhere else
         assert export_one(vm, '{__name__="last.c"}')[1][0] > 0
 
+def test_spool_survives_restart():
+    vm = Victoria(graphite=True)  # ports chosen, nothing listening yet
+    spool = tempfile.mkdtemp(prefix="tally-graphite-spool-")
+    more = ("forwarder_storage_path: %s\n"
+            "forwarder_stop_timeout: 1\n" % spool)
+    extra = graphite_extra(vm.graphite_port, more)
+    folder = os.path.join(spool, "graphite-127.0.0.1_%d" % vm.graphite_port)
+    try:
+        with Tally(flush_interval=1, extra=extra) as t:
+            sent = 0
+            for i in range(6):
+                t.send("gsp.c:%d|c|#run:first" % (i + 1))
+                sent += i + 1
+                time.sleep(0.3)
+            wait_for(lambda: t.total("gsp.c") == sent, 10, "console total")
+            t0 = time.time()
+            assert t.stop() == 0, t.stderr()
+            assert time.time() - t0 < 6, "the drain did not respect forwarder_stop_timeout"
+            assert "spooled for the next start" in t.stderr(), t.stderr()
+            assert "lines not delivered at shutdown" not in t.stderr(), t.stderr()
+        files = glob.glob(os.path.join(folder, "*-lines-*.spool"))
+        assert files, os.listdir(spool)
+        assert b"gsp.c;" in b"".join(open(p, "rb").read() for p in files)
+
+        vm.start()
+        with Tally(flush_interval=1, extra=extra) as t2:
+            wait_for(lambda: vm.sum_values('{__name__="gsp.c"}') >= sent, 30,
+                     "spooled gsp.c in VM")
+            wait_for(lambda: not glob.glob(os.path.join(folder, "*.spool")), 15,
+                     "spool emptied")
+            time.sleep(1.5)  # anything duplicated would show up by now
+            assert vm.sum_values('{__name__="gsp.c",run="first"}') == sent
+            assert "spooled lines found" in t2.stderr(), t2.stderr()
+            assert t2.stop() == 0
+    finally:
+        vm.stop()
+
 
 if __name__ == "__main__":
     run([test_exact_values_and_tags, test_graphite_down_then_up_loses_nothing,
-         test_sigterm_delivers_the_last_flush])
+         test_sigterm_delivers_the_last_flush, test_spool_survives_restart])

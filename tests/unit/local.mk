@@ -90,7 +90,7 @@ tests_unit_test_graphite_fmt_LDADD = $(UNIT_LIBS)
 UNIT_TESTS += tests/unit/test_out_graphite
 tests_unit_test_out_graphite_SOURCES = tests/unit/test_out_graphite.c core/out_graphite.c \
 	core/out_graphite.h core/graphite_fmt.c core/linestream.c core/lineq.c core/outfmt.c \
-	core/hostport.c core/batch.c core/log.c core/xmem.c
+	core/hostport.c core/batch.c core/fwd_spool.c core/fwd_queue.c core/log.c core/xmem.c
 tests_unit_test_out_graphite_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_out_graphite_LDADD = $(UNIT_LIBS)
 

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -177,6 +178,41 @@ test_appends_after_in_flight_tail_go_to_new_block(void **state)
 	tally_lineq_free(q);
 }
 
+/* take() moves the oldest lines not in flight out, uncounted; in-flight lines stay. */
+static void
+test_take_moves_oldest_not_in_flight(void **state)
+{
+	struct tally_lineq *q = tally_lineq_new(1000);
+	const char *data;
+	char *buf;
+	size_t len;
+
+	append_str(q, "a 1 1\n");
+	assert_true(tally_lineq_next(q, &data, &len)); /* "a" in flight */
+	append_str(q, "b 2 2\n");
+	append_str(q, "c 3 3\n");
+	append_str(q, "d 4 4\n");
+	assert_int_equal(tally_lineq_take(q, 12, &buf, &len), 2);
+	assert_int_equal(len, 12);
+	assert_memory_equal(buf, "b 2 2\nc 3 3\n", 12);
+	free(buf);
+	assert_int_equal(q->lines, 2);
+	assert_int_equal(q->bytes, 12);
+	assert_int_equal(q->dropped_lines, 0);
+	assert_int_equal(tally_lineq_take(q, 0, &buf, &len), 1); /* "d"; "a" is in flight */
+	assert_memory_equal(buf, "d 4 4\n", 6);
+	free(buf);
+	assert_int_equal(tally_lineq_take(q, 0, &buf, &len), 0);
+	assert_null(buf);
+	tally_lineq_rewind(q);
+	assert_int_equal(tally_lineq_take(q, 0, &buf, &len), 1);
+	assert_memory_equal(buf, "a 1 1\n", 6);
+	free(buf);
+	assert_int_equal(q->bytes, 0);
+	assert_int_equal(q->sent_lines, 0);
+	tally_lineq_free(q);
+}
+
 int
 main(void)
 {
@@ -189,6 +225,7 @@ main(void)
 		cmocka_unit_test(test_rewind_resends_unfinished_line_whole),
 		cmocka_unit_test(test_acks_in_small_pieces_across_blocks),
 		cmocka_unit_test(test_appends_after_in_flight_tail_go_to_new_block),
+		cmocka_unit_test(test_take_moves_oldest_not_in_flight),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

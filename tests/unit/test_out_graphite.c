@@ -1,11 +1,13 @@
 /*
  * The Graphite output against a real TCP listener on loopback, driven by a real event loop:
- * delivery, a listener that appears late (queued lines arrive once), drain at shutdown.
+ * delivery, a listener that appears late (queued lines arrive once), drain at shutdown, and
+ * with a disk spool: overflow and shutdown leftovers written, then sent by the next output.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -13,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -99,7 +102,7 @@ static struct tally_config cfg = {
 };
 
 static struct tally_output *
-make_output(struct event_base *base, int port)
+make_output_cfg(struct event_base *base, int port, const struct tally_config *c)
 {
 	struct tally_output_conf oc = { .type = (char *)"graphite" };
 	char addr[64], err[256];
@@ -107,10 +110,16 @@ make_output(struct event_base *base, int port)
 
 	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
 	oc.address = addr;
-	out = tally_out_graphite_new(&oc, &cfg, base, err, sizeof(err));
+	out = tally_out_graphite_new(&oc, c, base, err, sizeof(err));
 	assert_non_null(out);
 	assert_string_equal(out->ops->type, "graphite");
 	return out;
+}
+
+static struct tally_output *
+make_output(struct event_base *base, int port)
+{
+	return make_output_cfg(base, port, &cfg);
 }
 
 static double
@@ -237,6 +246,75 @@ test_drain_delivers_what_is_queued(void **state)
 	close(lfd);
 }
 
+static int
+count_spool_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		n += strstr(de->d_name, "-lines-") != NULL;
+	closedir(d);
+	return n;
+}
+
+static int64_t
+status_int(struct tally_output *out, const char *group, const char *key)
+{
+	struct json_object *st = out->ops->status(out), *o = st;
+	int64_t v;
+
+	if (group)
+		o = json_object_object_get(st, group);
+	v = json_object_get_int64(json_object_object_get(o, key));
+	json_object_put(st);
+	return v;
+}
+
+static void
+test_spool_keeps_overflow_and_leftovers_for_the_next_start(void **state)
+{
+	char root[] = "/tmp/tally-graphite-spool-XXXXXX", dir[256], buf[256] = { 0 };
+	struct event_base *base = event_base_new();
+	int port = 0, lfd = listen_on(&port);
+	struct tally_config small = cfg, big = cfg;
+	struct tally_batch *b = two_series(), *st = tally_batch_new(0);
+	struct tally_output *out;
+
+	assert_non_null(mkdtemp(root));
+	small.forwarder_storage_path = big.forwarder_storage_path = root;
+	small.forwarder_retry_queue_max_size = 60; /* the two lines take 77 bytes */
+	snprintf(dir, sizeof(dir), "%s/graphite-127.0.0.1_%d", root, port);
+	close(lfd); /* nothing listens */
+	out = make_output_cfg(base, port, &small);
+	out->ops->submit(out, b); /* the first line overflows to disk */
+	assert_int_equal(status_int(out, NULL, "queue_lines"), 1);
+	assert_int_equal(status_int(out, NULL, "spooled"), 1);
+	out->ops->drain(out, base, now_ms() + 300); /* the second one at the deadline */
+	assert_int_equal(status_int(out, NULL, "spooled"), 2);
+	assert_int_equal(status_int(out, "dropped", "shutdown"), 0);
+	assert_int_equal(status_int(out, "dropped", "queue_full"), 0);
+	out->ops->stats(out, st, 100, 10, "h1");
+	assert_true(stat_value(st, "tally.forwarder.spooled", NULL) == 2);
+	out->ops->free(out);
+	assert_int_equal(count_spool_files(dir), 2);
+
+	lfd = listen_on(&port);
+	out = make_output_cfg(base, port, &big);
+	assert_int_equal(count_spool_files(dir), 0); /* queued, in order */
+	assert_int_equal(receive(base, lfd, buf, sizeof(buf) - 1, 3000), strlen(two_lines));
+	assert_string_equal(buf, two_lines);
+	out->ops->free(out);
+	tally_batch_unref(b);
+	tally_batch_unref(st);
+	close(lfd);
+	event_base_free(base);
+	rmdir(dir);
+	rmdir(root);
+}
+
 static void
 test_bad_address_is_refused(void **state)
 {
@@ -255,6 +333,7 @@ main(void)
 		cmocka_unit_test(test_lines_wait_for_a_late_listener),
 		cmocka_unit_test(test_drain_stops_at_the_deadline),
 		cmocka_unit_test(test_drain_delivers_what_is_queued),
+		cmocka_unit_test(test_spool_keeps_overflow_and_leftovers_for_the_next_start),
 		cmocka_unit_test(test_bad_address_is_refused),
 	};
 
