@@ -156,16 +156,26 @@ resolve_tags(const struct tally_check_ctx *ctx, const char *const *tags, size_t 
 	return 0;
 }
 
-/* Counts one more submission; false (and one more drop) when the run is full. */
-static bool
-take_slot(struct tally_check_ctx *ctx)
+/*
+ * Admits one submission: it must be valid and the run not full. On success *ts holds its
+ * copied tags and host; otherwise the submission is counted as dropped.
+ */
+static int
+admit(struct tally_check_ctx *ctx, bool valid, const char *const *tags, size_t n_tags,
+      struct tagset *ts)
 {
+	if (!valid || resolve_tags(ctx, tags, n_tags, ts) < 0) {
+		ctx->run->dropped++;
+		return -EINVAL;
+	}
 	if (ctx->submissions >= TALLY_CHECK_MAX_SUBMISSIONS) {
 		ctx->run->dropped++;
-		return false;
+		free_strv(ts->tags, ts->n);
+		free(ts->host);
+		return -ENOSPC;
 	}
 	ctx->submissions++;
-	return true;
+	return 0;
 }
 
 static void *
@@ -222,15 +232,10 @@ submit_metric(struct tally_check_ctx *ctx, enum tally_check_mkind kind, const ch
 	struct tally_check_metric *m;
 	struct tagset ts;
 
-	if (!valid_name(name) || !isfinite(value) || resolve_tags(ctx, tags, n_tags, &ts) < 0) {
-		run->dropped++;
-		return -EINVAL;
-	}
-	if (!take_slot(ctx)) {
-		free_strv(ts.tags, ts.n);
-		free(ts.host);
-		return -ENOSPC;
-	}
+	int rc = admit(ctx, valid_name(name) && isfinite(value), tags, n_tags, &ts);
+
+	if (rc < 0)
+		return rc;
 	run->metrics = grow(run->metrics, run->n_metrics, &run->cap_metrics, sizeof(*m));
 	m = &run->metrics[run->n_metrics++];
 	*m = (struct tally_check_metric){ .kind = kind,
@@ -286,16 +291,11 @@ op_service_check(struct tally_check_ctx *ctx, const char *name, enum tally_check
 	struct tally_check_svc *sc;
 	struct tagset ts;
 
-	if (!valid_name(name) || (unsigned)status > TALLY_CHECK_UNKNOWN ||
-	    resolve_tags(ctx, tags, n_tags, &ts) < 0) {
-		run->dropped++;
-		return -EINVAL;
-	}
-	if (!take_slot(ctx)) {
-		free_strv(ts.tags, ts.n);
-		free(ts.host);
-		return -ENOSPC;
-	}
+	int rc = admit(ctx, valid_name(name) && (unsigned)status <= TALLY_CHECK_UNKNOWN, tags,
+	               n_tags, &ts);
+
+	if (rc < 0)
+		return rc;
 	run->svcs = grow(run->svcs, run->n_svcs, &run->cap_svcs, sizeof(*sc));
 	sc = &run->svcs[run->n_svcs++];
 	*sc = (struct tally_check_svc){ .name = tally_xstrdup(name),
@@ -331,16 +331,11 @@ op_event(struct tally_check_ctx *ctx, const struct tally_check_event *ev)
 	struct tally_check_evt *e;
 	struct tagset ts;
 
-	if (!ev || !valid_name(ev->title) || !alert || !prio ||
-	    resolve_tags(ctx, ev->tags, ev->n_tags, &ts) < 0) {
-		run->dropped++;
-		return -EINVAL;
-	}
-	if (!take_slot(ctx)) {
-		free_strv(ts.tags, ts.n);
-		free(ts.host);
-		return -ENOSPC;
-	}
+	int rc = admit(ctx, ev && valid_name(ev->title) && alert && prio, ev ? ev->tags : NULL,
+	               ev ? ev->n_tags : 0, &ts);
+
+	if (rc < 0)
+		return rc;
 	run->events = grow(run->events, run->n_events, &run->cap_events, sizeof(*e));
 	e = &run->events[run->n_events++];
 	*e = (struct tally_check_evt){
