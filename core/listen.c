@@ -111,6 +111,8 @@ tally_listen_unix(const char *path, size_t rcvbuf_bytes, char *err, size_t err_l
 		return -errno;
 	}
 	set_rcvbuf(fd, rcvbuf_bytes);
+	/* The kernel then attaches each sender's pid: origin detection (origin.h). */
+	setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &(int){ 1 }, sizeof(int));
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		rc = -errno;
 		snprintf(err, err_len, "cannot bind %s: %s", path, strerror(errno));

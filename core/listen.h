@@ -18,7 +18,8 @@ int tally_listen_udp(const char *host, int port, size_t rcvbuf_bytes, char *err,
 
 /*
  * Binds a Unix datagram socket at path: a stale socket there is unlinked, any other kind of file
- * is refused. The socket is made writable by any local user (0722). Returns the fd or -errno.
+ * is refused. The socket is made writable by any local user (0722) and passes the senders'
+ * credentials (SO_PASSCRED) for origin detection. Returns the fd or -errno.
  */
 int tally_listen_unix(const char *path, size_t rcvbuf_bytes, char *err, size_t err_len);
 

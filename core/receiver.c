@@ -17,6 +17,7 @@
 #include "batch.h"
 #include "log.h"
 #include "mailbox.h"
+#include "origin.h"
 #include "parse.h"
 #include "rx_backlog.h"
 #include "rx_process.h"
@@ -73,7 +74,10 @@ struct tally_receiver {
 	char *bufs;
 	struct mmsghdr msgs[RX_BATCH];
 	struct iovec iov[RX_BATCH];
-	char cmsg[RX_BATCH][CMSG_SPACE(sizeof(uint32_t))];
+	/* Ancillary data: SO_RXQ_OVFL's drop count (UDP) or SCM_CREDENTIALS (Unix socket). */
+	char cmsg[RX_BATCH][CMSG_SPACE(sizeof(struct ucred))];
+	struct tally_origin *origin;
+	struct tally_slice *tag_scratch; /* a line's tags + the origin tag */
 	pthread_t thread;
 	bool running;
 	bool stopping;          /* final flush: the main thread is joining, never wait on it */
@@ -122,6 +126,20 @@ next_chunk(struct tally_batch *full, void *arg)
 	return next;
 }
 
+static struct tally_rx_ctx
+rx_ctx(struct tally_receiver *r)
+{
+	return (struct tally_rx_ctx){
+		.parser = r->parser,
+		.agg = r->agg,
+		.pending = r->pending,
+		.counters = &r->counters,
+		.default_host = r->host,
+		.now_s = wall_ms() / 1000,
+		.tag_scratch = r->tag_scratch,
+	};
+}
+
 static void
 flush_now(struct tally_receiver *r, int64_t bucket_start_s, int64_t now_s)
 {
@@ -163,13 +181,12 @@ on_flush_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct tally_receiver *r = arg;
 	int64_t boundary = r->next_flush_s;
-	struct tally_rx_ctx ctx = { r->parser,    r->agg,  r->pending,
-		                    &r->counters, r->host, wall_ms() / 1000 };
+	struct tally_rx_ctx ctx = rx_ctx(r);
 
 	flush_now(r, boundary - r->opts.agg.interval_s, boundary);
 	/* What arrived during the flush belongs to the new bucket. */
 	ctx.pending = r->pending;
-	tally_rx_backlog_replay(&r->backlog, &ctx);
+	tally_rx_backlog_replay(&r->backlog, &ctx, r->origin);
 	tally_selfstats_publish(r->opts.stats, &r->counters);
 	schedule_flush(r);
 }
@@ -193,15 +210,30 @@ on_job(void *msg, void *arg)
 }
 
 static void
-reset_msgs(struct tally_receiver *r, int n, bool want_cmsg)
+reset_msgs(struct tally_receiver *r, int n)
 {
 	for (int i = 0; i < n; i++) {
 		struct msghdr *h = &r->msgs[i].msg_hdr;
 
-		h->msg_control = want_cmsg ? r->cmsg[i] : NULL;
-		h->msg_controllen = want_cmsg ? sizeof(r->cmsg[i]) : 0;
+		h->msg_control = r->cmsg[i];
+		h->msg_controllen = sizeof(r->cmsg[i]);
 		h->msg_flags = 0;
 	}
+}
+
+/* The sender's pid from SCM_CREDENTIALS, or 0. */
+static pid_t
+sender_pid(const struct msghdr *h)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR((struct msghdr *)h, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
+			struct ucred cred;
+
+			memcpy(&cred, CMSG_DATA(c), sizeof(cred));
+			return cred.pid;
+		}
+	}
+	return 0;
 }
 
 /* SO_RXQ_OVFL: the kernel's running count of datagrams dropped on this socket. */
@@ -225,12 +257,17 @@ take(struct tally_receiver *r, struct tally_rx_ctx *ctx, enum tally_listener_kin
 {
 	const struct msghdr *h = &m->msg_hdr;
 	bool truncated = (h->msg_flags & MSG_TRUNC) != 0;
+	pid_t sender = kind == TALLY_LISTENER_UDS ? sender_pid(h) : 0;
 
-	if (ctx)
-		tally_rx_process(ctx, kind, h->msg_iov->iov_base, m->msg_len, truncated);
-	else if (!tally_rx_backlog_push(&r->backlog, kind, h->msg_iov->iov_base, m->msg_len,
-	                                truncated))
-		r->counters.backlog_dropped++;
+	if (!ctx) {
+		if (!tally_rx_backlog_push(&r->backlog, kind, h->msg_iov->iov_base, m->msg_len,
+		                           truncated, sender))
+			r->counters.backlog_dropped++;
+		return;
+	}
+	ctx->origin_tag = sender ? tally_origin_tag(r->origin, sender, ctx->now_s) : NULL;
+	tally_rx_process(ctx, kind, h->msg_iov->iov_base, m->msg_len, truncated);
+	ctx->origin_tag = NULL;
 }
 
 /*
@@ -246,7 +283,7 @@ drain(struct tally_receiver *r, struct rx_listener *l, struct tally_rx_ctx *ctx)
 	for (int round = 0; round < RX_ROUNDS; round++) {
 		int n;
 
-		reset_msgs(r, RX_BATCH, udp);
+		reset_msgs(r, RX_BATCH);
 		n = recvmmsg(l->fd, r->msgs, RX_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0) {
 			if (n < 0 && errno != EAGAIN && errno != EINTR)
@@ -283,8 +320,7 @@ on_readable(evutil_socket_t fd, short what, void *arg)
 	struct rx_listener *l = arg;
 	struct tally_receiver *r = l->r;
 	struct rx_listener *uds = &r->listeners[TALLY_LISTENER_UDS];
-	struct tally_rx_ctx ctx = { r->parser,    r->agg,  r->pending,
-		                    &r->counters, r->host, wall_ms() / 1000 };
+	struct tally_rx_ctx ctx = rx_ctx(r);
 	int n = drain(r, l, &ctx);
 
 	/*
@@ -374,6 +410,9 @@ tally_receiver_new(const struct tally_receiver_opts *opts, char *err, size_t err
 	r->flush_ev = evtimer_new(r->base, on_flush_timer, r);
 	r->pending = tally_batch_new(0);
 	r->backlog.max_bytes = RX_BACKLOG_MAX_BYTES;
+	r->origin = tally_origin_new("/proc");
+	/* The parser holds at most buffer_size / 2 + 1 tags; one more for the origin tag. */
+	r->tag_scratch = tally_xcalloc(opts->buffer_size / 2 + 2, sizeof(*r->tag_scratch));
 	setup_buffers(r);
 	if (!r->jobs || !r->to_main || !r->flush_ev || add_listener(r, TALLY_LISTENER_UDP) < 0 ||
 	    add_listener(r, TALLY_LISTENER_UDS) < 0) {
@@ -452,6 +491,8 @@ tally_receiver_free(struct tally_receiver *r)
 		event_base_free(r->base);
 	tally_batch_unref(r->pending);
 	tally_rx_backlog_fini(&r->backlog);
+	tally_origin_free(r->origin);
+	free(r->tag_scratch);
 	tally_parser_free(r->parser);
 	tally_agg_free(r->agg);
 	for (size_t i = 0; r->tags && r->tags[i]; i++)

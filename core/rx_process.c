@@ -37,13 +37,16 @@ slice_dup(struct tally_batch *b, struct tally_slice s)
 	return tally_batch_strndup(b, s.ptr ? s.ptr : "", s.ptr ? s.len : 0);
 }
 
+/* Copies up to MAX_EXTRA_TAGS tags into the batch, then the origin tag if there is one. */
 static size_t
-tags_dup(struct tally_batch *b, const struct tally_slice *tags, size_t n, const char **out)
+tags_dup(struct tally_rx_ctx *ctx, const struct tally_slice *tags, size_t n, const char **out)
 {
 	if (n > MAX_EXTRA_TAGS)
 		n = MAX_EXTRA_TAGS;
 	for (size_t i = 0; i < n; i++)
-		out[i] = slice_dup(b, tags[i]);
+		out[i] = slice_dup(ctx->pending, tags[i]);
+	if (ctx->origin_tag)
+		out[n++] = ctx->origin_tag;
 	return n;
 }
 
@@ -56,7 +59,7 @@ host_or_default(struct tally_rx_ctx *ctx, struct tally_slice host)
 static void
 add_service_check(struct tally_rx_ctx *ctx, const struct tally_service_check_line *l)
 {
-	const char *tags[MAX_EXTRA_TAGS];
+	const char *tags[MAX_EXTRA_TAGS + 1];
 	struct tally_service_check sc = {
 		.name = slice_dup(ctx->pending, l->name),
 		.status = l->status,
@@ -66,7 +69,7 @@ add_service_check(struct tally_rx_ctx *ctx, const struct tally_service_check_lin
 		.tags = tags,
 	};
 
-	sc.n_tags = tags_dup(ctx->pending, l->tags, l->n_tags, tags);
+	sc.n_tags = tags_dup(ctx, l->tags, l->n_tags, tags);
 	tally_batch_add_service_check(ctx->pending, &sc);
 	ctx->counters->service_checks++;
 }
@@ -74,7 +77,7 @@ add_service_check(struct tally_rx_ctx *ctx, const struct tally_service_check_lin
 static void
 add_event(struct tally_rx_ctx *ctx, const struct tally_event_line *l)
 {
-	const char *tags[MAX_EXTRA_TAGS];
+	const char *tags[MAX_EXTRA_TAGS + 1];
 	struct tally_event ev = {
 		.title = slice_dup(ctx->pending, l->title),
 		.text = slice_dup(ctx->pending, l->text),
@@ -87,14 +90,33 @@ add_event(struct tally_rx_ctx *ctx, const struct tally_event_line *l)
 		.tags = tags,
 	};
 
-	ev.n_tags = tags_dup(ctx->pending, l->tags, l->n_tags, tags);
+	ev.n_tags = tags_dup(ctx, l->tags, l->n_tags, tags);
 	tally_batch_add_event(ctx->pending, &ev);
 	ctx->counters->events++;
+}
+
+/* The sample with the sender's container tag added (ctx->origin_tag set). */
+static const struct tally_sample *
+with_origin(struct tally_rx_ctx *ctx, const struct tally_sample *s, struct tally_sample *copy)
+{
+	const char *tag = ctx->origin_tag;
+
+	*copy = *s;
+	if (s->n_tags)
+		memcpy(ctx->tag_scratch, s->tags, s->n_tags * sizeof(*s->tags));
+	ctx->tag_scratch[s->n_tags] = (struct tally_slice){ tag, strlen(tag) };
+	copy->tags = ctx->tag_scratch;
+	copy->n_tags = s->n_tags + 1;
+	return copy;
 }
 
 static void
 add_metric(struct tally_rx_ctx *ctx, const struct tally_sample *s)
 {
+	struct tally_sample copy;
+
+	if (ctx->origin_tag)
+		s = with_origin(ctx, s, &copy);
 	/* Drops are counted inside the aggregator and published from its stats at flush. */
 	if (tally_agg_add(ctx->agg, s, ctx->now_s) == TALLY_AGG_OK)
 		ctx->counters->metrics += s->type == TALLY_MT_SET ? 1 : s->n_values;

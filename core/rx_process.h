@@ -23,6 +23,10 @@ struct tally_rx_ctx {
 	struct tally_rx_counters *counters;
 	const char *default_host;
 	int64_t now_s;
+	/* "container_id:ID" of the current datagram's sender (Unix socket), or NULL. */
+	const char *origin_tag;
+	/* Room for a line's tags plus the origin tag: the parser's tag capacity + 1. */
+	struct tally_slice *tag_scratch;
 };
 
 /*

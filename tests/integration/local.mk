@@ -11,3 +11,4 @@ INTEGRATION_TESTS += tests/integration/test_out_prometheus.py
 INTEGRATION_TESTS += tests/integration/test_check_cmd.py tests/integration/test_check_example.py \
 	tests/integration/test_check_victoria.py
 EXTRA_DIST += tests/integration/checktest.py
+INTEGRATION_TESTS += tests/integration/test_origin.py

@@ -152,3 +152,8 @@ tests_unit_test_checks_CPPFLAGS = $(CHECK_TEST_CPPFLAGS)
 tests_unit_test_checks_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_checks_LDADD = $(UNIT_LIBS)
 EXTRA_tests_unit_test_checks_DEPENDENCIES = $(check_LTLIBRARIES)
+
+UNIT_TESTS += tests/unit/test_origin
+tests_unit_test_origin_SOURCES = tests/unit/test_origin.c core/origin.c core/origin.h core/xmem.c
+tests_unit_test_origin_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_origin_LDADD = $(UNIT_LIBS)
