@@ -1,3 +1,7 @@
+/*
+ * parse: the DogStatsD parser (parse.h): line splitting, metric lines and their numbers, and
+ * the dispatch of service checks and events to parse_events.c.
+ */
 #include "parse.h"
 
 #include <math.h>
@@ -5,38 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse_internal.h"
 #include "xmem.h"
-
-#define BYTES_01 0x0101010101010101ULL
-#define BYTES_7F 0x7f7f7f7f7f7f7f7fULL
-
-/*
- * Scratch sized for the worst line of max_line_bytes: every packed value and every tag needs at
- * least one byte plus a separator, so neither can outnumber max_line_bytes / 2 + 1.
- */
-struct tally_parser {
-	size_t max_line_bytes;
-	double *values;
-	struct tally_slice *tags;
-	char *num; /* NUL-terminated copy of a number for strtod; max_line_bytes + 1 */
-};
-
-struct tag_host {
-	bool found;
-	struct tally_slice host;
-};
-
-/*
- * Walks the '|'-separated fields of a line. A '#' field is split into the tag scratch in the
- * same pass that finds its end, so tags are read once; its host: tag is set aside.
- */
-struct field_iter {
-	const char *p, *end; /* p is NULL once the last field has been returned */
-	bool nul;            /* stopped at a NUL byte */
-	struct tally_slice *tags;
-	size_t n_tags; /* of the last '#' field */
-	struct tag_host host;
-};
 
 static const char *const err_names[] = {
 	"ok",        "no_pipe",           "empty_name", "name_too_long", "no_value",
@@ -101,84 +75,6 @@ tally_parse_next_line(char **cursor, char *end, struct tally_slice *line)
 	return 0;
 }
 
-/* High bit set in exactly the zero bytes of x (no borrow between bytes, so no false hits). */
-static inline uint64_t
-zero_bytes(uint64_t x)
-{
-	return ~(((x & BYTES_7F) + BYTES_7F) | x | BYTES_7F);
-}
-
-/*
- * First byte in [p, end) equal to a, b or NUL, else end. Eight bytes per step, never reading past
- * end. Between them the scans of a metric line cover each byte once, which makes the NUL check
- * free, and they inline where the many short memchr calls of a line would each cost a call.
- */
-static inline const char *
-scan(const char *p, const char *end, char a, char b)
-{
-	uint64_t ra = BYTES_01 * (unsigned char)a, rb = BYTES_01 * (unsigned char)b, w, hit;
-
-	for (; end - p >= 8; p += 8) {
-		memcpy(&w, p, 8);
-		hit = zero_bytes(w) | zero_bytes(w ^ ra) | zero_bytes(w ^ rb);
-		if (hit) {
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-			return p + __builtin_ctzll(hit) / 8;
-#else
-			return p + __builtin_clzll(hit) / 8;
-#endif
-		}
-	}
-	for (; p < end; p++)
-		if (*p == a || *p == b || *p == '\0')
-			return p;
-	return end;
-}
-
-/* Splits the '#' field whose tags start at p on ',' (empty items skipped); returns its end. */
-static const char *
-split_tags(struct field_iter *it, const char *p)
-{
-	const char *stop;
-	size_t n = 0;
-
-	it->host.found = false;
-	for (;;) {
-		stop = scan(p, it->end, ',', '|');
-		if (stop - p >= 5 && memcmp(p, "host:", 5) == 0) {
-			it->host.found = true;
-			it->host.host = (struct tally_slice){ p + 5, (size_t)(stop - p - 5) };
-		} else if (stop > p) {
-			it->tags[n++] = (struct tally_slice){ p, (size_t)(stop - p) };
-		}
-		if (stop == it->end || *stop != ',')
-			break;
-		p = stop + 1;
-	}
-	it->n_tags = n;
-	return stop;
-}
-
-static inline bool
-next_field(struct field_iter *it, struct tally_slice *field)
-{
-	const char *stop;
-
-	if (!it->p)
-		return false;
-	if (it->p < it->end && *it->p == '#')
-		stop = split_tags(it, it->p + 1);
-	else
-		stop = scan(it->p, it->end, '|', '|');
-	if (stop < it->end && *stop == '\0') {
-		it->nul = true;
-		return false;
-	}
-	*field = (struct tally_slice){ it->p, (size_t)(stop - it->p) };
-	it->p = stop < it->end ? stop + 1 : NULL;
-	return true;
-}
-
 /*
  * strtod needs a terminated string and would take "inf", "nan", hex and leading blanks; only
  * decimal notation reaches it, copied into scratch that any slice of a valid line fits in.
@@ -239,9 +135,9 @@ parse_double(char *num, const char *p, size_t n, double *out)
 	return true;
 }
 
-/* Takes an empty slice too, whose pointer may be NULL: absent fields are parsed the same way. */
-static bool
-parse_int64(struct tally_slice s, int64_t *out)
+/* As parse_internal.h says. */
+bool
+tally_parse_int64(struct tally_slice s, int64_t *out)
 {
 	const char *p = s.ptr, *end;
 	bool neg = s.len && *p == '-';
@@ -291,7 +187,7 @@ parse_values(struct tally_parser *parser, struct tally_slice raw, struct tally_s
 	size_t n = 0;
 
 	for (;;) {
-		colon = scan(p, end, ':', ':');
+		colon = tally_parse_scan(p, end, ':', ':');
 		if (colon > p && !parse_double(parser->num, p, (size_t)(colon - p), &values[n++]))
 			return TALLY_PERR_BAD_VALUE;
 		if (colon == end)
@@ -305,8 +201,8 @@ parse_values(struct tally_parser *parser, struct tally_slice raw, struct tally_s
 
 /* An optional field after the type; unknown ones are ignored and a repeated one wins last. */
 static enum tally_parse_err
-parse_metric_field(struct tally_parser *parser, const struct field_iter *it, struct tally_slice f,
-                   struct tally_sample *s)
+parse_metric_field(struct tally_parser *parser, const struct tally_parse_fields *it,
+                   struct tally_slice f, struct tally_sample *s)
 {
 	double rate;
 
@@ -326,7 +222,7 @@ parse_metric_field(struct tally_parser *parser, const struct field_iter *it, str
 	case 'T':
 		f.ptr++;
 		f.len--;
-		if (!parse_int64(f, &s->timestamp) || s->timestamp < 1)
+		if (!tally_parse_int64(f, &s->timestamp) || s->timestamp < 1)
 			return TALLY_PERR_BAD_TIMESTAMP;
 		break;
 	case 'c':
@@ -360,14 +256,15 @@ sample_init(struct tally_sample *s, struct tally_parser *parser, const char *nam
 static enum tally_parse_err
 parse_metric(struct tally_parser *parser, const char *line, size_t len, struct tally_sample *s)
 {
-	const char *end = line + len, *name_end = scan(line, end, ':', '|'), *bar = name_end;
-	struct field_iter it = { .end = end, .tags = parser->tags };
+	const char *end = line + len, *name_end = tally_parse_scan(line, end, ':', '|'),
+	           *bar = name_end;
+	struct tally_parse_fields it = { .end = end, .tags = parser->tags };
 	struct tally_slice type_field, f;
 	enum tally_parse_err err;
 	int type;
 
 	if (name_end < end && *name_end == ':')
-		bar = scan(name_end + 1, end, '|', '|');
+		bar = tally_parse_scan(name_end + 1, end, '|', '|');
 	if (bar == end)
 		return TALLY_PERR_NO_PIPE;
 	if (*bar == '\0')
@@ -380,7 +277,7 @@ parse_metric(struct tally_parser *parser, const char *line, size_t len, struct t
 	if (bar - name_end < 2)
 		return TALLY_PERR_NO_VALUE;
 	it.p = bar + 1;
-	if (!next_field(&it, &type_field))
+	if (!tally_parse_next_field(&it, &type_field))
 		return TALLY_PERR_NUL_BYTE;
 	type = metric_type(type_field);
 	if (type < 0)
@@ -394,126 +291,12 @@ parse_metric(struct tally_parser *parser, const char *line, size_t len, struct t
 			return err;
 		s->set_value.len = 0;
 	}
-	while (next_field(&it, &f)) {
+	while (tally_parse_next_field(&it, &f)) {
 		err = parse_metric_field(parser, &it, f, s);
 		if (err)
 			return err;
 	}
 	return it.nul ? TALLY_PERR_NUL_BYTE : TALLY_PERR_OK;
-}
-
-/*
- * The optional fields of a service check or an event: '#' takes the tags, and "k:value" with k
- * in keys puts value in the slot of the same index, the last repeat winning; others are ignored.
- */
-static void
-parse_kv_fields(struct field_iter *it, const char *keys, struct tally_slice *slots, size_t *n_tags,
-                struct tag_host *host)
-{
-	struct tally_slice f;
-	const char *k;
-
-	while (next_field(it, &f)) {
-		if (f.len && f.ptr[0] == '#') {
-			*n_tags = it->n_tags;
-			*host = it->host;
-		} else if (f.len >= 2 && f.ptr[1] == ':' && (k = strchr(keys, f.ptr[0])) && *k) {
-			slots[k - keys] = (struct tally_slice){ f.ptr + 2, f.len - 2 };
-		}
-	}
-}
-
-static enum tally_parse_err
-parse_service_check(struct tally_parser *parser, char *line, size_t len,
-                    struct tally_service_check_line *sc)
-{
-	struct field_iter it = { .p = line + 4, .end = line + len, .tags = parser->tags };
-	struct tag_host host = { false, { NULL, 0 } };
-	struct tally_slice status, kv[3] = { { NULL, 0 } }; /* d: h: m: */
-
-	*sc = (struct tally_service_check_line){ .tags = parser->tags };
-	if (!next_field(&it, &sc->name) || sc->name.len == 0 || !next_field(&it, &status))
-		return TALLY_PERR_BAD_SERVICE_CHECK;
-	if (status.len != 1 || status.ptr[0] < '0' || status.ptr[0] > '3')
-		return TALLY_PERR_BAD_SERVICE_CHECK;
-	sc->status = status.ptr[0] - '0';
-	parse_kv_fields(&it, "dhm", kv, &sc->n_tags, &host);
-	parse_int64(kv[0], &sc->timestamp); /* a bad d: is ignored, not fatal */
-	/* h: is the explicit field, so it beats a host: tag wherever each appears. */
-	sc->host = kv[1].len || !host.found ? kv[1] : host.host;
-	sc->message = kv[2];
-	return TALLY_PERR_OK;
-}
-
-/* Turns each two-byte "\n" into a newline, in place; returns the new length. */
-static size_t
-unescape_newlines(char *p, size_t n)
-{
-	char *end = p + n, *r = memchr(p, '\\', n), *w;
-
-	if (!r)
-		return n;
-	for (w = r; r < end; w++) {
-		if (r[0] == '\\' && r + 1 < end && r[1] == 'n') {
-			*w = '\n';
-			r += 2;
-		} else {
-			*w = *r++;
-		}
-	}
-	return (size_t)(w - p);
-}
-
-static bool
-slice_is(struct tally_slice s, const char *str)
-{
-	return s.len == strlen(str) && memcmp(s.ptr, str, s.len) == 0;
-}
-
-/*
- * _e{tlen,xlen}:title|text|...: the lengths count escaped bytes, so title and text may hold '|';
- * the separator byte after each is skipped unchecked, as the Datadog agent does.
- */
-static enum tally_parse_err
-parse_event(struct tally_parser *parser, char *line, size_t len, struct tally_event_line *ev)
-{
-	char *end = line + len, *body = memchr(line, ':', len), *comma, *title = line + 3;
-	struct field_iter it = { .end = end, .tags = parser->tags };
-	struct tag_host host = { false, { NULL, 0 } };
-	struct tally_slice kv[6] = { { NULL, 0 } }; /* d: h: k: p: s: t: */
-	int64_t title_len, text_len;
-	size_t need;
-
-	*ev = (struct tally_event_line){ .tags = parser->tags };
-	comma = body ? memchr(line, ',', (size_t)(body - line)) : NULL;
-	if (!comma || body[-1] != '}' ||
-	    !parse_int64((struct tally_slice){ title, (size_t)(comma - title) }, &title_len) ||
-	    !parse_int64((struct tally_slice){ comma + 1, (size_t)(body - comma - 2) }, &text_len))
-		return TALLY_PERR_BAD_EVENT;
-	body++;
-	/* Bounding both by len first keeps the sum from overflowing. */
-	if (title_len < 1 || text_len < 0 || (uint64_t)title_len > len || (uint64_t)text_len > len)
-		return TALLY_PERR_BAD_EVENT;
-	need = (size_t)title_len + 1 + (size_t)text_len;
-	if (need > (size_t)(end - body))
-		return TALLY_PERR_BAD_EVENT;
-	if (need < (size_t)(end - body))
-		it.p = body + need + 1;
-	ev->text.ptr = body + title_len + 1;
-	ev->text.len = unescape_newlines(body + title_len + 1, (size_t)text_len);
-	ev->title.ptr = body;
-	ev->title.len = unescape_newlines(body, (size_t)title_len);
-	parse_kv_fields(&it, "dhkpst", kv, &ev->n_tags, &host);
-	parse_int64(kv[0], &ev->timestamp); /* bad d:, p: or t: are ignored, not fatal */
-	ev->host = kv[1].len || !host.found ? kv[1] : host.host; /* as for service checks */
-	ev->aggregation_key = kv[2];
-	if (slice_is(kv[3], "normal") || slice_is(kv[3], "low"))
-		ev->priority = kv[3];
-	ev->source_type_name = kv[4];
-	if (slice_is(kv[5], "error") || slice_is(kv[5], "warning") || slice_is(kv[5], "info") ||
-	    slice_is(kv[5], "success"))
-		ev->alert_type = kv[5];
-	return TALLY_PERR_OK;
 }
 
 enum tally_parse_err
@@ -533,8 +316,8 @@ tally_parse_line(struct tally_parser *parser, char *line, size_t len, struct tal
 		if (memchr(line, '\0', len))
 			return TALLY_PERR_NUL_BYTE;
 		if (out->kind == TALLY_LINE_EVENT)
-			return parse_event(parser, line, len, &out->u.event);
-		return parse_service_check(parser, line, len, &out->u.service_check);
+			return tally_parse_event(parser, line, len, &out->u.event);
+		return tally_parse_service_check(parser, line, len, &out->u.service_check);
 	}
 	err = parse_metric(parser, line, len, &out->u.metric);
 	/* A good metric line was scanned whole; a bad one may have stopped before its NUL. */

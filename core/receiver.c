@@ -19,20 +19,11 @@
 #include "mailbox.h"
 #include "origin.h"
 #include "parse.h"
+#include "receiver_internal.h"
 #include "rx_backlog.h"
 #include "rx_process.h"
 #include "xmem.h"
 
-/* Datagrams per recvmmsg call, and calls per wake-up before timers and jobs get a turn. */
-#define RX_BATCH  64
-#define RX_ROUNDS 32
-/*
- * Once the socket is drained, wait this long and drain again (at most RX_NAPS times) before
- * going back to epoll: under load each wake-up then takes hundreds of datagrams instead of a
- * few, which saves most of the context switches; the kernel buffer (MiBs) easily holds 0.5 ms.
- */
-#define RX_NAP_NS 500000L
-#define RX_NAPS   20
 /*
  * A flush is handed to the main thread in batches of this many series, and the receiver waits
  * while more than RX_CHUNKS_IN_FLIGHT are undelivered: flushing a million contexts then needs
@@ -40,61 +31,11 @@
  */
 #define RX_CHUNK_SERIES     20000
 #define RX_CHUNKS_IN_FLIGHT 4
-/* While it waits, the receiver keeps reading into a backlog of at most this many bytes. */
-#define RX_BACKLOG_MAX_BYTES (64u << 20)
-
-struct rx_listener {
-	struct tally_receiver *r;
-	enum tally_listener_kind kind;
-	int fd;
-	struct event *ev;
-};
 
 struct rx_job {
 	tally_receiver_job_fn fn; /* NULL: the stop request */
 	void *arg;
 };
-
-struct tally_receiver {
-	struct tally_receiver_opts opts;
-	char *host;
-	char **tags;
-	struct event_base *base;
-	struct tally_mailbox *jobs;    /* -> receiver thread */
-	struct tally_mailbox *to_main; /* batches -> main thread */
-	struct rx_listener listeners[TALLY_LISTENER__COUNT];
-	struct event *flush_ev;
-	int64_t next_flush_s;
-	struct tally_agg *agg;
-	struct tally_parser *parser;
-	struct tally_batch *pending;
-	struct tally_rx_counters counters, flushed;
-	struct tally_rx_backlog backlog;
-	/* recvmmsg scratch: RX_BATCH buffers of buffer_size bytes, owned here. */
-	char *bufs;
-	struct mmsghdr msgs[RX_BATCH];
-	struct iovec iov[RX_BATCH];
-	/* Ancillary data: SO_RXQ_OVFL's drop count (UDP) or SCM_CREDENTIALS (Unix socket). */
-	char cmsg[RX_BATCH][CMSG_SPACE(sizeof(struct ucred))];
-	struct tally_origin *origin;
-	struct tally_slice *tag_scratch; /* a line's tags + the origin tag */
-	pthread_t thread;
-	bool running;
-	bool stopping;          /* final flush: the main thread is joining, never wait on it */
-	uint64_t chunks_posted; /* receiver thread */
-	_Atomic uint64_t chunks_done; /* main thread, after the outputs took the batch */
-};
-
-static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int stash_sockets(struct tally_receiver *r);
 
 /*
  * Hands b to the main thread. Mid-flush, it waits while too many chunks are undelivered, and
@@ -110,7 +51,7 @@ post_batch(struct tally_receiver *r, struct tally_batch *b)
 	tally_mailbox_post(r->to_main, b);
 	while (!r->stopping &&
 	       r->chunks_posted - atomic_load(&r->chunks_done) > RX_CHUNKS_IN_FLIGHT) {
-		if (stash_sockets(r) == 0)
+		if (tally_rx_stash_sockets(r) == 0)
 			nanosleep(&wait, NULL);
 	}
 }
@@ -126,8 +67,8 @@ next_chunk(struct tally_batch *full, void *arg)
 	return next;
 }
 
-static struct tally_rx_ctx
-rx_ctx(struct tally_receiver *r)
+struct tally_rx_ctx
+tally_receiver_rx_ctx(struct tally_receiver *r)
 {
 	return (struct tally_rx_ctx){
 		.parser = r->parser,
@@ -135,7 +76,7 @@ rx_ctx(struct tally_receiver *r)
 		.pending = r->pending,
 		.counters = &r->counters,
 		.default_host = r->host,
-		.now_s = wall_ms() / 1000,
+		.now_s = tally_rx_wall_ms() / 1000,
 		.tag_scratch = r->tag_scratch,
 	};
 }
@@ -163,7 +104,7 @@ static void
 schedule_flush(struct tally_receiver *r)
 {
 	int64_t iv_ms = (int64_t)r->opts.agg.interval_s * 1000;
-	int64_t now = wall_ms();
+	int64_t now = tally_rx_wall_ms();
 	int64_t next_ms = (now / iv_ms + 1) * iv_ms;
 	struct timeval tv;
 
@@ -181,7 +122,7 @@ on_flush_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct tally_receiver *r = arg;
 	int64_t boundary = r->next_flush_s;
-	struct tally_rx_ctx ctx = rx_ctx(r);
+	struct tally_rx_ctx ctx = tally_receiver_rx_ctx(r);
 
 	flush_now(r, boundary - r->opts.agg.interval_s, boundary);
 	/* What arrived during the flush belongs to the new bucket. */
@@ -196,7 +137,7 @@ on_job(void *msg, void *arg)
 {
 	struct tally_receiver *r = arg;
 	struct rx_job *job = msg;
-	int64_t now_s = wall_ms() / 1000;
+	int64_t now_s = tally_rx_wall_ms() / 1000;
 
 	if (job->fn) {
 		job->fn(r->agg, r->pending, now_s, job->arg);
@@ -209,145 +150,16 @@ on_job(void *msg, void *arg)
 	free(job);
 }
 
-static void
-reset_msgs(struct tally_receiver *r, int n)
-{
-	for (int i = 0; i < n; i++) {
-		struct msghdr *h = &r->msgs[i].msg_hdr;
-
-		h->msg_control = r->cmsg[i];
-		h->msg_controllen = sizeof(r->cmsg[i]);
-		h->msg_flags = 0;
-	}
-}
-
-/* The sender's pid from SCM_CREDENTIALS, or 0. */
-static pid_t
-sender_pid(const struct msghdr *h)
-{
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR((struct msghdr *)h, c)) {
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
-			struct ucred cred;
-
-			memcpy(&cred, CMSG_DATA(c), sizeof(cred));
-			return cred.pid;
-		}
-	}
-	return 0;
-}
-
-/* SO_RXQ_OVFL: the kernel's running count of datagrams dropped on this socket. */
-static void
-read_overflow(struct tally_receiver *r, const struct msghdr *h)
-{
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR((struct msghdr *)h, c)) {
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
-			uint32_t drops;
-
-			memcpy(&drops, CMSG_DATA(c), sizeof(drops));
-			r->counters.kernel_drops = drops;
-		}
-	}
-}
-
-/* Keeps a datagram for after the flush (ctx NULL) or processes it now. */
-static void
-take(struct tally_receiver *r, struct tally_rx_ctx *ctx, enum tally_listener_kind kind,
-     const struct mmsghdr *m)
-{
-	const struct msghdr *h = &m->msg_hdr;
-	bool truncated = (h->msg_flags & MSG_TRUNC) != 0;
-	pid_t sender = kind == TALLY_LISTENER_UDS ? sender_pid(h) : 0;
-
-	if (!ctx) {
-		if (!tally_rx_backlog_push(&r->backlog, kind, h->msg_iov->iov_base, m->msg_len,
-		                           truncated, sender))
-			r->counters.backlog_dropped++;
-		return;
-	}
-	ctx->origin_tag = sender ? tally_origin_tag(r->origin, sender, ctx->now_s) : NULL;
-	tally_rx_process(ctx, kind, h->msg_iov->iov_base, m->msg_len, truncated);
-	ctx->origin_tag = NULL;
-}
-
-/*
- * Reads until the socket is empty or RX_ROUNDS batches were taken; returns datagrams read.
- * With ctx NULL they go to the backlog instead of the aggregator.
- */
-static int
-drain(struct tally_receiver *r, struct rx_listener *l, struct tally_rx_ctx *ctx)
-{
-	bool udp = l->kind == TALLY_LISTENER_UDP;
-	int total = 0;
-
-	for (int round = 0; round < RX_ROUNDS; round++) {
-		int n;
-
-		reset_msgs(r, RX_BATCH);
-		n = recvmmsg(l->fd, r->msgs, RX_BATCH, MSG_DONTWAIT, NULL);
-		if (n <= 0) {
-			if (n < 0 && errno != EAGAIN && errno != EINTR)
-				TALLY_WARN("receiver", "recvmmsg failed errno=%d", errno);
-			break;
-		}
-		for (int i = 0; i < n; i++)
-			take(r, ctx, l->kind, &r->msgs[i]);
-		if (udp)
-			read_overflow(r, &r->msgs[n - 1].msg_hdr);
-		total += n;
-		if (n < RX_BATCH)
-			break;
-	}
-	return total;
-}
-
-static int
-stash_sockets(struct tally_receiver *r)
-{
-	int n = 0;
-
-	for (int i = 0; i < TALLY_LISTENER__COUNT; i++) {
-		if (r->listeners[i].fd >= 0 && r->listeners[i].ev)
-			n += drain(r, &r->listeners[i], NULL);
-	}
-	return n;
-}
-
-static void
-on_readable(evutil_socket_t fd, short what, void *arg)
-{
-	static const struct timespec nap = { 0, RX_NAP_NS };
-	struct rx_listener *l = arg;
-	struct tally_receiver *r = l->r;
-	struct rx_listener *uds = &r->listeners[TALLY_LISTENER_UDS];
-	struct tally_rx_ctx ctx = rx_ctx(r);
-	int n = drain(r, l, &ctx);
-
-	/*
-	 * Only UDP naps (its buffer holds MiBs). A Unix datagram socket queues a number of
-	 * datagrams, not bytes (net.unix.max_dgram_qlen, often 10), so it is read at once when
-	 * it wakes us, and drained on every round of a UDP nap loop too.
-	 */
-	for (int naps = 0; l->kind == TALLY_LISTENER_UDP && n > 0 && naps < RX_NAPS; naps++) {
-		tally_selfstats_publish(r->opts.stats, &r->counters);
-		nanosleep(&nap, NULL);
-		n = drain(r, l, &ctx);
-		if (uds->ev)
-			n += drain(r, uds, &ctx);
-	}
-	tally_selfstats_publish(r->opts.stats, &r->counters);
-}
-
 static int
 add_listener(struct tally_receiver *r, enum tally_listener_kind kind)
 {
-	struct rx_listener *l = &r->listeners[kind];
+	struct tally_rx_listener *l = &r->listeners[kind];
 
 	l->r = r;
 	l->kind = kind;
 	if (l->fd < 0)
 		return 0;
-	l->ev = event_new(r->base, l->fd, EV_READ | EV_PERSIST, on_readable, l);
+	l->ev = event_new(r->base, l->fd, EV_READ | EV_PERSIST, tally_rx_on_readable, l);
 	if (!l->ev || event_add(l->ev, NULL) < 0)
 		return -ENOMEM;
 	return 0;
@@ -360,21 +172,6 @@ deliver_batch(void *msg, void *arg)
 
 	r->opts.on_batch(msg, r->opts.arg);
 	atomic_fetch_add(&r->chunks_done, 1);
-}
-
-static void
-setup_buffers(struct tally_receiver *r)
-{
-	size_t sz = r->opts.buffer_size;
-
-	r->bufs = tally_xmalloc(sz * RX_BATCH);
-	for (int i = 0; i < RX_BATCH; i++) {
-		r->iov[i].iov_base = r->bufs + (size_t)i * sz;
-		r->iov[i].iov_len = sz;
-		memset(&r->msgs[i], 0, sizeof(r->msgs[i]));
-		r->msgs[i].msg_hdr.msg_iov = &r->iov[i];
-		r->msgs[i].msg_hdr.msg_iovlen = 1;
-	}
 }
 
 static void
@@ -413,7 +210,7 @@ tally_receiver_new(const struct tally_receiver_opts *opts, char *err, size_t err
 	r->origin = tally_origin_new("/proc");
 	/* The parser holds at most buffer_size / 2 + 1 tags; one more for the origin tag. */
 	r->tag_scratch = tally_xcalloc(opts->buffer_size / 2 + 2, sizeof(*r->tag_scratch));
-	setup_buffers(r);
+	tally_rx_setup_buffers(r);
 	if (!r->jobs || !r->to_main || !r->flush_ev || add_listener(r, TALLY_LISTENER_UDP) < 0 ||
 	    add_listener(r, TALLY_LISTENER_UDS) < 0) {
 		snprintf(err, err_len, "cannot set up the receiver's events");

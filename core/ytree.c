@@ -1,15 +1,14 @@
 /*
  * ytree.c: reading YAML into the tree (libyaml events to nodes, with the limits of ytree.h),
- * freeing it and looking keys up. The typed accessors are in ytree_get.c.
+ * building and freeing nodes, and looking keys up. Files and plain text are turned into
+ * documents in ytree_text.c; the typed accessors are in ytree_get.c.
  */
 #include "ytree.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <yaml.h>
 
@@ -48,8 +47,8 @@ mark_error(struct builder *b, size_t line0, size_t col0, const char *fmt, ...)
 	return -EINVAL;
 }
 
-__attribute__((format(printf, 4, 5))) static void
-file_error(char *err, size_t err_len, const char *file, const char *fmt, ...)
+void
+tally_ytree_file_error(char *err, size_t err_len, const char *file, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -85,8 +84,8 @@ tally_ydoc_free(struct tally_ydoc *doc)
 	free(doc);
 }
 
-static struct tally_ydoc *
-doc_new(const char *name)
+struct tally_ydoc *
+tally_ytree_doc_new(const char *name)
 {
 	struct tally_ydoc *doc = tally_xcalloc(1, sizeof(*doc));
 
@@ -94,8 +93,8 @@ doc_new(const char *name)
 	return doc;
 }
 
-static struct tally_ynode *
-node_new(const struct tally_ydoc *doc, enum tally_ynode_kind kind, int line, int col)
+struct tally_ynode *
+tally_ytree_node_new(const struct tally_ydoc *doc, enum tally_ynode_kind kind, int line, int col)
 {
 	struct tally_ynode *n = tally_xcalloc(1, sizeof(*n));
 
@@ -106,10 +105,10 @@ node_new(const struct tally_ydoc *doc, enum tally_ynode_kind kind, int line, int
 	return n;
 }
 
-static struct tally_ynode *
-scalar_new(const struct tally_ydoc *doc, const char *text, size_t len)
+struct tally_ynode *
+tally_ytree_scalar_new(const struct tally_ydoc *doc, const char *text, size_t len)
 {
-	struct tally_ynode *n = node_new(doc, TALLY_YNODE_SCALAR, 0, 0);
+	struct tally_ynode *n = tally_ytree_node_new(doc, TALLY_YNODE_SCALAR, 0, 0);
 
 	n->text = tally_xmalloc(len + 1);
 	memcpy(n->text, text, len);
@@ -119,8 +118,8 @@ scalar_new(const struct tally_ydoc *doc, const char *text, size_t len)
 }
 
 /* Makes room for one more element in *v, which holds n of size bytes in room for *cap. */
-static void
-grow(void *v, size_t n, size_t *cap, size_t size)
+void
+tally_ytree_grow(void *v, size_t n, size_t *cap, size_t size)
 {
 	void **pv = v;
 
@@ -140,7 +139,7 @@ attach_to_map(struct builder *b, struct frame *f, struct tally_ynode *n)
 		map->pairs[map->n - 1].value = n;
 		return 0;
 	}
-	grow(&map->pairs, map->n, &f->cap, sizeof(*map->pairs));
+	tally_ytree_grow(&map->pairs, map->n, &f->cap, sizeof(*map->pairs));
 	map->pairs[map->n++] = (struct tally_ypair){ .key = n, .value = NULL };
 	if (n->kind == TALLY_YNODE_SEQ || n->kind == TALLY_YNODE_MAP)
 		return tally_ynode_error(n, b->err, b->err_len, "map keys must be scalars");
@@ -163,7 +162,7 @@ attach(struct builder *b, struct tally_ynode *n)
 	f = &b->stack[b->depth - 1];
 	if (f->node->kind == TALLY_YNODE_MAP)
 		return attach_to_map(b, f, n);
-	grow(&f->node->items, f->node->n, &f->cap, sizeof(*f->node->items));
+	tally_ytree_grow(&f->node->items, f->node->n, &f->cap, sizeof(*f->node->items));
 	f->node->items[f->node->n++] = n;
 	return 0;
 }
@@ -196,7 +195,8 @@ on_scalar(struct builder *b, const yaml_event_t *ev)
 
 	if (rc)
 		return rc;
-	n = scalar_new(b->doc, (const char *)ev->data.scalar.value, ev->data.scalar.length);
+	n = tally_ytree_scalar_new(b->doc, (const char *)ev->data.scalar.value,
+	                           ev->data.scalar.length);
 	n->line = (int)ev->start_mark.line + 1;
 	n->col = (int)ev->start_mark.column + 1;
 	n->quoted =
@@ -221,8 +221,8 @@ on_start(struct builder *b, const yaml_event_t *ev)
 	if (b->depth == TALLY_YTREE_MAX_DEPTH)
 		return mark_error(b, m->line, m->column, "nested deeper than %d levels",
 		                  TALLY_YTREE_MAX_DEPTH);
-	n = node_new(b->doc, is_map ? TALLY_YNODE_MAP : TALLY_YNODE_SEQ, (int)m->line + 1,
-	             (int)m->column + 1);
+	n = tally_ytree_node_new(b->doc, is_map ? TALLY_YNODE_MAP : TALLY_YNODE_SEQ,
+	                         (int)m->line + 1, (int)m->column + 1);
 	rc = attach(b, n);
 	if (rc)
 		return rc;
@@ -330,7 +330,7 @@ syntax_error(struct builder *b)
 	const yaml_mark_t *m = &p->problem_mark, *c = &p->context_mark;
 
 	if (p->error == YAML_MEMORY_ERROR) {
-		file_error(b->err, b->err_len, b->doc->name, "out of memory");
+		tally_ytree_file_error(b->err, b->err_len, b->doc->name, "out of memory");
 		return -ENOMEM;
 	}
 	if (p->error == YAML_READER_ERROR)
@@ -365,14 +365,14 @@ tally_ydoc_load_string(const char *name, const char *text, size_t len, char *err
 	struct builder b = { .text = text ? text : "", .len = len, .err = err, .err_len = err_len };
 	int rc;
 
-	b.doc = doc_new(name);
+	b.doc = tally_ytree_doc_new(name);
 	if (len > TALLY_YTREE_MAX_BYTES) {
-		file_error(err, err_len, b.doc->name, "larger than %u bytes",
-		           TALLY_YTREE_MAX_BYTES);
+		tally_ytree_file_error(err, err_len, b.doc->name, "larger than %u bytes",
+		                       TALLY_YTREE_MAX_BYTES);
 		goto fail;
 	}
 	if (!yaml_parser_initialize(&b.parser)) {
-		file_error(err, err_len, b.doc->name, "out of memory");
+		tally_ytree_file_error(err, err_len, b.doc->name, "out of memory");
 		goto fail;
 	}
 	yaml_parser_set_input_string(&b.parser, (const unsigned char *)b.text, len);
@@ -381,7 +381,7 @@ tally_ydoc_load_string(const char *name, const char *text, size_t len, char *err
 	if (rc)
 		goto fail;
 	if (!b.doc->root) {
-		b.doc->root = scalar_new(b.doc, "", 0);
+		b.doc->root = tally_ytree_scalar_new(b.doc, "", 0);
 		b.doc->root->kind = TALLY_YNODE_NULL;
 		b.doc->root->line = 1;
 		b.doc->root->col = 1;
@@ -390,86 +390,6 @@ tally_ydoc_load_string(const char *name, const char *text, size_t len, char *err
 fail:
 	tally_ydoc_free(b.doc);
 	return NULL;
-}
-
-/* Reads at most TALLY_YTREE_MAX_BYTES + 1 bytes, enough to tell a file that is too large. */
-static int
-read_file(int fd, char **out, size_t *len)
-{
-	size_t cap = 0, n = 0;
-	char *buf = NULL;
-	ssize_t r;
-
-	do {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16384;
-			if (cap > TALLY_YTREE_MAX_BYTES + 1)
-				cap = TALLY_YTREE_MAX_BYTES + 1;
-			buf = tally_xrealloc(buf, cap);
-		}
-		r = read(fd, buf + n, cap - n);
-		if (r > 0)
-			n += (size_t)r;
-	} while (n < TALLY_YTREE_MAX_BYTES + 1 && (r > 0 || (r < 0 && errno == EINTR)));
-	if (r < 0) {
-		int e = errno;
-
-		free(buf);
-		return -e;
-	}
-	*out = buf;
-	*len = n;
-	return 0;
-}
-
-struct tally_ydoc *
-tally_ydoc_load_file(const char *path, char *err, size_t err_len)
-{
-	struct tally_ydoc *doc;
-	char *text = NULL;
-	size_t len = 0;
-	int fd, rc;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		file_error(err, err_len, path, "%s", strerror(errno));
-		return NULL;
-	}
-	rc = read_file(fd, &text, &len);
-	close(fd);
-	if (rc) {
-		file_error(err, err_len, path, "%s", strerror(-rc));
-		return NULL;
-	}
-	doc = tally_ydoc_load_string(path, text, len, err, err_len);
-	free(text);
-	return doc;
-}
-
-struct tally_ydoc *
-tally_ydoc_from_text(const char *name, const char *text, const char *seps)
-{
-	struct tally_ydoc *doc = doc_new(name);
-	struct tally_ynode *seq;
-	size_t cap = 0;
-
-	if (!seps) {
-		doc->root = scalar_new(doc, text, strlen(text));
-		return doc;
-	}
-	seq = node_new(doc, TALLY_YNODE_SEQ, 0, 0);
-	doc->root = seq;
-	for (const char *p = text; *p;) {
-		size_t n = strcspn(p, seps);
-
-		if (n) {
-			grow(&seq->items, seq->n, &cap, sizeof(*seq->items));
-			seq->items[seq->n++] = scalar_new(doc, p, n);
-		}
-		p += n;
-		p += strspn(p, seps);
-	}
-	return doc;
 }
 
 const struct tally_ynode *

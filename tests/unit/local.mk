@@ -26,7 +26,7 @@ tests_unit_test_hist_LDADD = $(UNIT_LIBS)
 
 UNIT_TESTS += tests/unit/test_ytree
 tests_unit_test_ytree_SOURCES = tests/unit/test_ytree.c core/ytree.c core/ytree.h core/ytree_get.c \
-	core/ytree_internal.h core/xmem.c
+	core/ytree_text.c core/ytree_internal.h core/xmem.c
 tests_unit_test_ytree_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_ytree_LDADD = $(UNIT_LIBS)
 
@@ -108,7 +108,7 @@ tests_unit_test_prom_store_LDADD = $(UNIT_LIBS)
 
 # issue 4: check plugins. The loader and scheduler tests load the .so files of tests/plugins/
 # (check_LTLIBRARIES, plugins/local.mk), so they depend on them.
-CHECK_YTREE_SRC = core/ytree.c core/ytree.h core/ytree_get.c core/ytree_internal.h
+CHECK_YTREE_SRC = core/ytree.c core/ytree.h core/ytree_get.c core/ytree_text.c core/ytree_internal.h
 CHECK_TEST_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_PLUGIN_DIR='"$(TEST_PLUGIN_DIR)"'
 
 UNIT_TESTS += tests/unit/test_check_loader

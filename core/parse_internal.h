@@ -1,0 +1,147 @@
+/*
+ * parse_internal: the seam between parse.c (lines, metric lines, numbers) and parse_events.c
+ * (service checks and events): the parser's scratch, the byte scanner and the field iterator
+ * both walk lines with, and the entry points of the event side. Not for other modules, which use
+ * parse.h. Same threading rule as parse.h: one parser per thread.
+ *
+ * The scanner and the field iterator are static inline on purpose: they are the inner loop of
+ * the metric path (about 25 ns a line) and must inline there.
+ */
+#ifndef TALLY_CORE_PARSE_INTERNAL_H
+#define TALLY_CORE_PARSE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "parse.h"
+
+#define TALLY_PARSE_BYTES_01 0x0101010101010101ULL
+#define TALLY_PARSE_BYTES_7F 0x7f7f7f7f7f7f7f7fULL
+
+/*
+ * Scratch sized for the worst line of max_line_bytes: every packed value and every tag needs at
+ * least one byte plus a separator, so neither can outnumber max_line_bytes / 2 + 1.
+ */
+struct tally_parser {
+	size_t max_line_bytes;
+	double *values;
+	struct tally_slice *tags;
+	char *num; /* NUL-terminated copy of a number for strtod; max_line_bytes + 1 */
+};
+
+struct tally_parse_host {
+	bool found;
+	struct tally_slice host;
+};
+
+/*
+ * Walks the '|'-separated fields of a line. A '#' field is split into the tag scratch in the
+ * same pass that finds its end, so tags are read once; its host: tag is set aside.
+ */
+struct tally_parse_fields {
+	const char *p, *end; /* p is NULL once the last field has been returned */
+	bool nul;            /* stopped at a NUL byte */
+	struct tally_slice *tags;
+	size_t n_tags; /* of the last '#' field */
+	struct tally_parse_host host;
+};
+
+/* High bit set in exactly the zero bytes of x (no borrow between bytes, so no false hits). */
+static inline uint64_t
+tally_parse_zero_bytes(uint64_t x)
+{
+	return ~(((x & TALLY_PARSE_BYTES_7F) + TALLY_PARSE_BYTES_7F) | x | TALLY_PARSE_BYTES_7F);
+}
+
+/*
+ * First byte in [p, end) equal to a, b or NUL, else end. Eight bytes per step, never reading past
+ * end. Between them the scans of a metric line cover each byte once, which makes the NUL check
+ * free, and they inline where the many short memchr calls of a line would each cost a call.
+ */
+static inline const char *
+tally_parse_scan(const char *p, const char *end, char a, char b)
+{
+	uint64_t ra = TALLY_PARSE_BYTES_01 * (unsigned char)a;
+	uint64_t rb = TALLY_PARSE_BYTES_01 * (unsigned char)b, w, hit;
+
+	for (; end - p >= 8; p += 8) {
+		memcpy(&w, p, 8);
+		hit = tally_parse_zero_bytes(w) | tally_parse_zero_bytes(w ^ ra) |
+		      tally_parse_zero_bytes(w ^ rb);
+		if (hit) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			return p + __builtin_ctzll(hit) / 8;
+#else
+			return p + __builtin_clzll(hit) / 8;
+#endif
+		}
+	}
+	for (; p < end; p++)
+		if (*p == a || *p == b || *p == '\0')
+			return p;
+	return end;
+}
+
+/* Splits the '#' field whose tags start at p on ',' (empty items skipped); returns its end. */
+static inline const char *
+tally_parse_split_tags(struct tally_parse_fields *it, const char *p)
+{
+	const char *stop;
+	size_t n = 0;
+
+	it->host.found = false;
+	for (;;) {
+		stop = tally_parse_scan(p, it->end, ',', '|');
+		if (stop - p >= 5 && memcmp(p, "host:", 5) == 0) {
+			it->host.found = true;
+			it->host.host = (struct tally_slice){ p + 5, (size_t)(stop - p - 5) };
+		} else if (stop > p) {
+			it->tags[n++] = (struct tally_slice){ p, (size_t)(stop - p) };
+		}
+		if (stop == it->end || *stop != ',')
+			break;
+		p = stop + 1;
+	}
+	it->n_tags = n;
+	return stop;
+}
+
+/* The next field into *field; false after the last one, or at a NUL byte (it->nul set). */
+static inline bool
+tally_parse_next_field(struct tally_parse_fields *it, struct tally_slice *field)
+{
+	const char *stop;
+
+	if (!it->p)
+		return false;
+	if (it->p < it->end && *it->p == '#')
+		stop = tally_parse_split_tags(it, it->p + 1);
+	else
+		stop = tally_parse_scan(it->p, it->end, '|', '|');
+	if (stop < it->end && *stop == '\0') {
+		it->nul = true;
+		return false;
+	}
+	*field = (struct tally_slice){ it->p, (size_t)(stop - it->p) };
+	it->p = stop < it->end ? stop + 1 : NULL;
+	return true;
+}
+
+/*
+ * A decimal int64 with an optional sign into *out (parse.c). Takes an empty slice too, whose
+ * pointer may be NULL: absent fields are parsed the same way. False, *out untouched, otherwise.
+ */
+bool tally_parse_int64(struct tally_slice s, int64_t *out);
+
+/*
+ * A "_sc|" or "_e{" line already checked to hold no NUL byte (parse_events.c). Borrow the parser
+ * and line, which the slices of *sc / *ev then point into; events are unescaped in place.
+ */
+enum tally_parse_err tally_parse_service_check(struct tally_parser *parser, char *line, size_t len,
+                                               struct tally_service_check_line *sc);
+enum tally_parse_err tally_parse_event(struct tally_parser *parser, char *line, size_t len,
+                                       struct tally_event_line *ev);
+
+#endif

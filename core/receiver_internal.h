@@ -1,0 +1,92 @@
+/*
+ * receiver_internal: what receiver.c (the thread, timers, flushes, jobs) and rx_read.c (reading
+ * the sockets) share. Receiver thread only, like everything in them.
+ */
+#ifndef TALLY_CORE_RECEIVER_INTERNAL_H
+#define TALLY_CORE_RECEIVER_INTERNAL_H
+
+#include <sys/socket.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <event2/util.h>
+
+#include "receiver.h"
+#include "rx_backlog.h"
+#include "rx_process.h"
+#include "selfstats.h"
+
+/* Datagrams per recvmmsg call, and calls per wake-up before timers and jobs get a turn. */
+#define RX_BATCH  64
+#define RX_ROUNDS 32
+/*
+ * Once the socket is drained, wait this long and drain again (at most RX_NAPS times) before
+ * going back to epoll: under load each wake-up then takes hundreds of datagrams instead of a
+ * few, which saves most of the context switches; the kernel buffer (MiBs) easily holds 0.5 ms.
+ */
+#define RX_NAP_NS 500000L
+#define RX_NAPS   20
+/* While it waits for the main thread, the receiver reads into a backlog of at most this. */
+#define RX_BACKLOG_MAX_BYTES (64u << 20)
+
+struct tally_rx_listener {
+	struct tally_receiver *r;
+	enum tally_listener_kind kind;
+	int fd;
+	struct event *ev;
+};
+
+struct tally_receiver {
+	struct tally_receiver_opts opts;
+	char *host;
+	char **tags;
+	struct event_base *base;
+	struct tally_mailbox *jobs;    /* -> receiver thread */
+	struct tally_mailbox *to_main; /* batches -> main thread */
+	struct tally_rx_listener listeners[TALLY_LISTENER__COUNT];
+	struct event *flush_ev;
+	int64_t next_flush_s;
+	struct tally_agg *agg;
+	struct tally_parser *parser;
+	struct tally_batch *pending;
+	struct tally_rx_counters counters, flushed;
+	struct tally_rx_backlog backlog;
+	/* recvmmsg scratch: RX_BATCH buffers of buffer_size bytes, owned here. */
+	char *bufs;
+	struct mmsghdr msgs[RX_BATCH];
+	struct iovec iov[RX_BATCH];
+	/* Ancillary data: SO_RXQ_OVFL's drop count (UDP) or SCM_CREDENTIALS (Unix socket). */
+	char cmsg[RX_BATCH][CMSG_SPACE(sizeof(struct ucred))];
+	struct tally_origin *origin;
+	struct tally_slice *tag_scratch; /* a line's tags + the origin tag */
+	pthread_t thread;
+	bool running;
+	bool stopping;          /* final flush: the main thread is joining, never wait on it */
+	uint64_t chunks_posted; /* receiver thread */
+	_Atomic uint64_t chunks_done; /* main thread, after the outputs took the batch */
+};
+
+static inline int64_t
+tally_rx_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The context for processing datagrams now (rx_process.h). */
+struct tally_rx_ctx tally_receiver_rx_ctx(struct tally_receiver *r);
+
+/* rx_read.c: points the recvmmsg headers at RX_BATCH buffers of buffer_size bytes. */
+void tally_rx_setup_buffers(struct tally_receiver *r);
+/* rx_read.c: the read callback of every listener (arg: its struct tally_rx_listener). */
+void tally_rx_on_readable(evutil_socket_t fd, short what, void *arg);
+/* rx_read.c: reads every socket into the backlog; returns the datagrams read. */
+int tally_rx_stash_sockets(struct tally_receiver *r);
+
+#endif
