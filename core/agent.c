@@ -91,11 +91,11 @@ open_listeners(struct agent *a, int *udp_fd, int *uds_fd)
 		if (*udp_fd < 0)
 			goto fail;
 		a->status_src.udp_rcvbuf_bytes = tally_listen_rcvbuf(*udp_fd);
-		if (tally_listen_rcvbuf(*udp_fd) < cfg->dogstatsd_so_rcvbuf)
+		if (a->status_src.udp_rcvbuf_bytes < cfg->dogstatsd_so_rcvbuf)
 			TALLY_WARN("listener",
 			           "receive buffer smaller than asked wanted=%zu got=%zu "
 			           "(raise net.core.rmem_max)",
-			           cfg->dogstatsd_so_rcvbuf, tally_listen_rcvbuf(*udp_fd));
+			           cfg->dogstatsd_so_rcvbuf, a->status_src.udp_rcvbuf_bytes);
 	}
 	if (cfg->dogstatsd_socket && *cfg->dogstatsd_socket) {
 		*uds_fd = tally_listen_unix(cfg->dogstatsd_socket, cfg->dogstatsd_so_rcvbuf, err,
