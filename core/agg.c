@@ -199,6 +199,19 @@ find_or_create(struct tally_agg *agg, const struct tally_sample *s)
 	return ctx;
 }
 
+static enum tally_agg_result
+add_to(struct tally_agg *agg, struct tally_ctx *ctx, const struct tally_sample *s, int64_t now_s)
+{
+	if (ctx->kind != kind_of_type[s->type]) {
+		agg->stats.dropped_type_conflict++;
+		return TALLY_AGG_DROP_TYPE_CONFLICT;
+	}
+	tally_agg_kinds[ctx->kind].add(ctx, s);
+	ctx->last_seen_s = (uint32_t)now_s;
+	ctx->flags |= TALLY_AGG_CTX_DIRTY;
+	return TALLY_AGG_OK;
+}
+
 enum tally_agg_result
 tally_agg_add(struct tally_agg *agg, const struct tally_sample *s, int64_t now_s)
 {
@@ -217,14 +230,33 @@ tally_agg_add(struct tally_agg *agg, const struct tally_sample *s, int64_t now_s
 		agg->stats.dropped_context_limit++;
 		return TALLY_AGG_DROP_CONTEXT_LIMIT;
 	}
-	if (ctx->kind != kind_of_type[s->type]) {
-		agg->stats.dropped_type_conflict++;
-		return TALLY_AGG_DROP_TYPE_CONFLICT;
-	}
-	tally_agg_kinds[ctx->kind].add(ctx, s);
-	ctx->last_seen_s = (uint32_t)now_s;
-	ctx->flags |= TALLY_AGG_CTX_DIRTY;
-	return TALLY_AGG_OK;
+	return add_to(agg, ctx, s, now_s);
+}
+
+void
+tally_agg_key(struct tally_agg *agg, const struct tally_sample *s, struct tally_ctx_key *k)
+{
+	tally_ctx_table_key(agg->table, s, k);
+}
+
+struct tally_ctx *
+tally_agg_prefetch_ctx(const struct tally_agg *agg, const struct tally_ctx_key *k)
+{
+	return tally_ctx_table_prefetch_ctx(agg->table, k->hash);
+}
+
+bool
+tally_agg_add_keyed(struct tally_agg *agg, const struct tally_sample *s,
+                    const struct tally_ctx_key *k, struct tally_ctx *guess, int64_t now_s,
+                    enum tally_agg_result *result)
+{
+	struct tally_ctx *ctx =
+	    guess && tally_ctx_matches(guess, k) ? guess : tally_ctx_table_find(agg->table, k);
+
+	if (!ctx)
+		return false;
+	*result = add_to(agg, ctx, s, now_s);
+	return true;
 }
 
 /* ---- flushing ---- */

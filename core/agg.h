@@ -30,6 +30,7 @@
 #ifndef TALLY_CORE_AGG_H
 #define TALLY_CORE_AGG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -94,6 +95,30 @@ void tally_agg_free(struct tally_agg *agg);
  */
 enum tally_agg_result tally_agg_add(struct tally_agg *agg, const struct tally_sample *s,
                                     int64_t now_s);
+
+struct tally_ctx;
+struct tally_ctx_key;
+
+/*
+ * tally_agg_add() in steps, so that the receiver can key a few lines ahead and have the memory
+ * of their contexts on its way while it parses (the lookups of a busy table miss the caches):
+ *   tally_agg_key()            computes the key of *s (it borrows *s's strings) and starts
+ *                              loading the table slot the lookup will read first
+ *   tally_agg_prefetch_ctx()   once that slot is in cache: starts loading the context itself
+ *                              and returns it as a guess (or NULL), so the add need not probe
+ *                              the table again
+ *   tally_agg_add_keyed()      adds *s when its context exists (the guess is checked, never
+ *                              trusted); returns false, having done nothing, when it does not,
+ *                              and the caller then uses tally_agg_add() with the full sample
+ * *s must be a sample tally_agg_add() would aggregate: values, no timestamp. Keys and guesses
+ * stay valid until the next flush; only tally_agg_add*() may run in between.
+ */
+void tally_agg_key(struct tally_agg *agg, const struct tally_sample *s, struct tally_ctx_key *k);
+struct tally_ctx *tally_agg_prefetch_ctx(const struct tally_agg *agg,
+                                         const struct tally_ctx_key *k);
+bool tally_agg_add_keyed(struct tally_agg *agg, const struct tally_sample *s,
+                         const struct tally_ctx_key *k, struct tally_ctx *guess, int64_t now_s,
+                         enum tally_agg_result *result);
 
 /*
  * Closes the current bucket: appends its series (stamped bucket_start_s) and the pending

@@ -8,7 +8,21 @@
 #include <xxhash.h>
 
 #include "batch.h"
+#include "ctx_index.h"
 #include "xmem.h"
+
+/*
+ * XXH3 of a key string. Nearly every name and tag is at most 16 bytes, for which XXH3's own
+ * short-input routine is called directly: the same hash, but inlined here, where the public
+ * entry point is a call that dispatches on the length first.
+ */
+static inline __attribute__((always_inline)) uint64_t
+key_hash(const char *p, size_t len, uint64_t seed)
+{
+	if (len <= 16)
+		return XXH3_len_0to16_64b((const xxh_u8 *)p, len, XXH3_kSecret, seed);
+	return XXH3_64bits_withSeed(p, len, seed);
+}
 
 #define TABLE_MIN_CAP 1024
 /* Name and host hash with their own seeds so that a name and a host cannot trade places. */
@@ -16,17 +30,30 @@
 #define SEED_HOST 0x7a11e0b05705d002ULL
 /* Up to this many tags, repeats are found by comparing hashes pairwise; above, by sorting. */
 #define PAIRWISE_MAX_TAGS 16
+/* Tag fields remembered with their hash, and the longest one that is. */
+#define MEMO_SLOTS     64
+#define MEMO_MAX_BYTES 112
+/*
+ * A miss costs more than hashing alone (the compare and the copy), so when fewer than half the
+ * lookups of a window hit, as with many tag fields interleaved, the memo is left alone for a
+ * while before it is tried again.
+ */
+#define MEMO_WINDOW 256
+#define MEMO_BYPASS 4096
 
-/* ctx == NULL marks an empty slot. */
-struct slot {
-	uint64_t hash;
-	struct tally_ctx *ctx;
+/*
+ * A tag field seen recently and its part of the key. Clients send the same few tag fields over
+ * and over; comparing the bytes of one costs a fraction of hashing its tags one by one.
+ */
+struct memo {
+	uint64_t sum;
+	uint32_t n_key_tags;
+	uint32_t len; /* 0: empty */
+	char raw[MEMO_MAX_BYTES];
 };
 
 struct tally_ctx_table {
-	struct slot *slots;
-	size_t mask; /* capacity - 1 */
-	size_t n;
+	struct tally_ctx_index index;
 	struct tally_slice default_host;
 	uint64_t default_host_hash;
 	struct tally_slice *extra; /* sorted, unique, strings owned */
@@ -36,6 +63,9 @@ struct tally_ctx_table {
 	size_t cap_scratch;
 	const char **ptrs; /* tag pointers of the context being exported */
 	size_t cap_ptrs;
+	struct memo *memo; /* MEMO_SLOTS */
+	/* Memo lookups and hits in the current window; lookups left to do without it. */
+	uint32_t memo_seen, memo_hits, memo_bypass;
 };
 
 static int
@@ -85,8 +115,8 @@ tally_ctx_table_new(const char *default_host, const char *const *extra_tags, siz
 {
 	struct tally_ctx_table *t = tally_xcalloc(1, sizeof(*t));
 
-	t->slots = tally_xcalloc(TABLE_MIN_CAP, sizeof(*t->slots));
-	t->mask = TABLE_MIN_CAP - 1;
+	tally_ctx_index_init(&t->index, TABLE_MIN_CAP);
+	t->memo = tally_xcalloc(MEMO_SLOTS, sizeof(*t->memo));
 	t->default_host.ptr = tally_xstrdup(default_host ? default_host : "");
 	t->default_host.len = strlen(t->default_host.ptr);
 	t->default_host_hash =
@@ -107,20 +137,21 @@ tally_ctx_table_free(struct tally_ctx_table *t)
 	free((char *)t->default_host.ptr);
 	free(t->scratch);
 	free(t->ptrs);
-	free(t->slots);
+	tally_ctx_index_free(&t->index);
+	free(t->memo);
 	free(t);
 }
 
 size_t
 tally_ctx_table_count(const struct tally_ctx_table *t)
 {
-	return t->n;
+	return t->index.n;
 }
 
 size_t
 tally_ctx_table_bytes(const struct tally_ctx_table *t)
 {
-	return (t->mask + 1) * sizeof(*t->slots);
+	return (t->index.mask + 1) * (sizeof(*t->index.slots) + 1);
 }
 
 static bool
@@ -171,7 +202,7 @@ tags_hash(struct tally_ctx_table *t, const struct tally_slice *tags, size_t n_ta
 	}
 	h = t->scratch;
 	for (size_t i = 0; i < n_tags; i++) {
-		uint64_t x = XXH3_64bits(tags[i].ptr, tags[i].len);
+		uint64_t x = key_hash(tags[i].ptr, tags[i].len, 0);
 
 		if (t->n_extra && hash_in(t->extra_hash, t->n_extra, x))
 			continue;
@@ -187,6 +218,45 @@ tags_hash(struct tally_ctx_table *t, const struct tally_slice *tags, size_t n_ta
 	return sum;
 }
 
+/* tags_hash() of *s's tags, remembered by their wire field when there is one. */
+static uint64_t
+tags_hash_memo(struct tally_ctx_table *t, const struct tally_sample *s, uint32_t *n_key_tags)
+{
+	struct tally_slice raw = s->tags_raw;
+	struct memo *m;
+	uint64_t first = 0, last = 0;
+
+	if (raw.len == 0 || raw.len > MEMO_MAX_BYTES)
+		return tags_hash(t, s->tags, s->n_tags, n_key_tags);
+	if (t->memo_bypass) {
+		t->memo_bypass--;
+		return tags_hash(t, s->tags, s->n_tags, n_key_tags);
+	}
+	if (++t->memo_seen == MEMO_WINDOW) {
+		if (t->memo_hits < MEMO_WINDOW / 2)
+			t->memo_bypass = MEMO_BYPASS;
+		t->memo_seen = t->memo_hits = 0;
+	}
+	/* Tag fields often share a prefix and differ at the end: both ends pick the slot. */
+	if (raw.len >= 8) {
+		memcpy(&first, raw.ptr, 8);
+		memcpy(&last, raw.ptr + raw.len - 8, 8);
+	} else {
+		memcpy(&first, raw.ptr, raw.len);
+	}
+	m = &t->memo[(((first ^ raw.len) * 0x9e3779b97f4a7c15ULL) ^ last) * 0xc2b2ae3d27d4eb4fULL >>
+	             58];
+	if (m->len != raw.len || !tally_ctx_bytes_eq(m->raw, raw.ptr, raw.len)) {
+		m->sum = tags_hash(t, s->tags, s->n_tags, &m->n_key_tags);
+		m->len = (uint32_t)raw.len;
+		memcpy(m->raw, raw.ptr, raw.len);
+	} else {
+		t->memo_hits++;
+	}
+	*n_key_tags = m->n_key_tags;
+	return m->sum;
+}
+
 void
 tally_ctx_table_key(struct tally_ctx_table *t, const struct tally_sample *s,
                     struct tally_ctx_key *k)
@@ -197,51 +267,37 @@ tally_ctx_table_key(struct tally_ctx_table *t, const struct tally_sample *s,
 	k->host = t->default_host;
 	if (s->has_host) {
 		k->host = s->host;
-		host_hash = XXH3_64bits_withSeed(s->host.ptr, s->host.len, SEED_HOST);
+		host_hash = key_hash(s->host.ptr, s->host.len, SEED_HOST);
 	}
-	k->hash = XXH3_64bits_withSeed(s->name.ptr, s->name.len, SEED_NAME) ^ host_hash ^
-	          tags_hash(t, s->tags, s->n_tags, &k->n_key_tags);
-}
-
-/* Names are short: an inline word-at-a-time compare beats a call into libc's memcmp. */
-static inline bool
-bytes_eq(const char *a, const char *b, size_t len)
-{
-	uint64_t x, y;
-
-	for (; len >= 8; a += 8, b += 8, len -= 8) {
-		memcpy(&x, a, 8);
-		memcpy(&y, b, 8);
-		if (x != y)
-			return false;
-	}
-	for (; len; a++, b++, len--) {
-		if (*a != *b)
-			return false;
-	}
-	return true;
-}
-
-static bool
-ctx_eq(const struct tally_ctx *ctx, const struct tally_ctx_key *k)
-{
-	return ctx->name_len == k->name.len && ctx->host_len == k->host.len &&
-	       ctx->n_key_tags == k->n_key_tags && bytes_eq(ctx->data, k->name.ptr, k->name.len) &&
-	       bytes_eq(tally_ctx_host(ctx), k->host.ptr, k->host.len);
+	k->hash = key_hash(s->name.ptr, s->name.len, SEED_NAME) ^ host_hash ^
+	          tags_hash_memo(t, s, &k->n_key_tags);
+	tally_ctx_index_prefetch(&t->index, k->hash);
 }
 
 struct tally_ctx *
 tally_ctx_table_find(const struct tally_ctx_table *t, const struct tally_ctx_key *k)
 {
-	const struct slot *s;
+	struct tally_ctx_probe p;
+	struct tally_ctx *ctx;
 
-	for (size_t i = k->hash & t->mask;; i = (i + 1) & t->mask) {
-		s = &t->slots[i];
-		if (!s->ctx)
-			return NULL;
-		if (s->hash == k->hash && ctx_eq(s->ctx, k))
-			return s->ctx;
-	}
+	tally_ctx_probe_start(&t->index, &p, k->hash);
+	while ((ctx = tally_ctx_probe_next(&t->index, &p)))
+		if (tally_ctx_matches(ctx, k))
+			return ctx;
+	return NULL;
+}
+
+struct tally_ctx *
+tally_ctx_table_prefetch_ctx(const struct tally_ctx_table *t, uint64_t hash)
+{
+	struct tally_ctx_probe p;
+	struct tally_ctx *ctx;
+
+	tally_ctx_probe_start(&t->index, &p, hash);
+	ctx = tally_ctx_probe_next(&t->index, &p);
+	if (ctx)
+		__builtin_prefetch(ctx);
+	return ctx;
 }
 
 static char *
@@ -312,89 +368,20 @@ tally_ctx_table_export(struct tally_ctx_table *t, const struct tally_ctx *ctx,
 	out->n_tags = ctx->n_tags;
 }
 
-static void
-slots_put(struct slot *slots, size_t mask, uint64_t hash, struct tally_ctx *ctx)
-{
-	size_t i = hash & mask;
-
-	while (slots[i].ctx)
-		i = (i + 1) & mask;
-	slots[i].hash = hash;
-	slots[i].ctx = ctx;
-}
-
-static void
-table_grow(struct tally_ctx_table *t)
-{
-	size_t cap = (t->mask + 1) * 2;
-	struct slot *slots = tally_xcalloc(cap, sizeof(*slots));
-
-	for (size_t i = 0; i <= t->mask; i++)
-		if (t->slots[i].ctx)
-			slots_put(slots, cap - 1, t->slots[i].hash, t->slots[i].ctx);
-	free(t->slots);
-	t->slots = slots;
-	t->mask = cap - 1;
-}
-
 struct tally_ctx *
 tally_ctx_table_create(struct tally_ctx_table *t, const struct tally_sample *s,
                        const struct tally_ctx_key *k, bool insert)
 {
 	struct tally_ctx *ctx = ctx_new(t, s, k);
 
-	if (!insert)
-		return ctx;
-	/* Grow past 0.7 load: probe runs stay short and an empty slot always ends them. */
-	if ((t->n + 1) * 10 > (t->mask + 1) * 7)
-		table_grow(t);
-	slots_put(t->slots, t->mask, k->hash, ctx);
-	t->n++;
+	if (insert)
+		tally_ctx_index_put(&t->index, k->hash, ctx);
 	return ctx;
-}
-
-/*
- * Empties slot i, then pulls back each later entry of the run that may live at the hole (its
- * home is not cyclically within (hole, j]), so every probe still reaches its entry.
- */
-static void
-slot_delete(struct tally_ctx_table *t, size_t i)
-{
-	size_t mask = t->mask;
-
-	for (size_t j = (i + 1) & mask; t->slots[j].ctx; j = (j + 1) & mask) {
-		size_t home = t->slots[j].hash & mask;
-
-		if (((j - home) & mask) >= ((j - i) & mask)) {
-			t->slots[i] = t->slots[j];
-			i = j;
-		}
-	}
-	t->slots[i].ctx = NULL;
-	t->slots[i].hash = 0;
-	t->n--;
 }
 
 size_t
 tally_ctx_table_sweep(struct tally_ctx_table *t, bool (*visit)(struct tally_ctx *ctx, void *arg),
                       void *arg)
 {
-	size_t start = 0, removed = 0, cap = t->mask + 1;
-
-	/*
-	 * Start just after an empty slot: no run crosses it, and deletion only moves entries
-	 * backwards within their run, so an entry pulled into the current slot has not been
-	 * visited yet and every entry is visited exactly once.
-	 */
-	while (t->slots[start].ctx)
-		start++;
-	for (size_t k = 1; k <= cap; k++) {
-		size_t i = (start + k) & t->mask;
-
-		while (t->slots[i].ctx && visit(t->slots[i].ctx, arg)) {
-			slot_delete(t, i);
-			removed++;
-		}
-	}
-	return removed;
+	return tally_ctx_index_sweep(&t->index, visit, arg);
 }

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "sample.h"
 
@@ -94,9 +95,51 @@ size_t tally_ctx_table_count(const struct tally_ctx_table *t);
 /* Bytes the slot array takes. */
 size_t tally_ctx_table_bytes(const struct tally_ctx_table *t);
 
-/* Computes the key of *s into *k (no allocation once the table's scratch is warm). */
+/*
+ * Computes the key of *s into *k (no allocation once the table's scratch is warm) and starts
+ * loading the table slot a lookup of it reads first.
+ */
 void tally_ctx_table_key(struct tally_ctx_table *t, const struct tally_sample *s,
                          struct tally_ctx_key *k);
+/*
+ * For a lookup of hash coming soon, once the slot tally_ctx_table_key() started loading is
+ * cached: starts loading the context stored under hash, if any, and returns it as a guess for
+ * tally_ctx_matches(). Contexts never move and are only freed by a sweep, so the guess stays a
+ * valid pointer until the next sweep; it may still be another key's context.
+ */
+struct tally_ctx *tally_ctx_table_prefetch_ctx(const struct tally_ctx_table *t, uint64_t hash);
+
+/* Names are short: an inline word-at-a-time compare beats a call into libc's memcmp. */
+static inline bool
+tally_ctx_bytes_eq(const char *a, const char *b, size_t len)
+{
+	uint64_t x, y;
+
+	for (; len >= 8; a += 8, b += 8, len -= 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (x != y)
+			return false;
+	}
+	for (; len; a++, b++, len--) {
+		if (*a != *b)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * ctx is the context of key k. The tags are not compared: their part of the 64-bit hash
+ * stands for them (the name and host are compared, since they are at hand).
+ */
+static inline bool
+tally_ctx_matches(const struct tally_ctx *ctx, const struct tally_ctx_key *k)
+{
+	return ctx->name_len == k->name.len && ctx->host_len == k->host.len &&
+	       ctx->n_key_tags == k->n_key_tags &&
+	       tally_ctx_bytes_eq(ctx->data, k->name.ptr, k->name.len) &&
+	       tally_ctx_bytes_eq(tally_ctx_host(ctx), k->host.ptr, k->host.len);
+}
 /* Returns the context with key k, or NULL. */
 struct tally_ctx *tally_ctx_table_find(const struct tally_ctx_table *t,
                                        const struct tally_ctx_key *k);

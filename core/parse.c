@@ -211,6 +211,7 @@ parse_metric_field(struct tally_parser *parser, const struct tally_parse_fields 
 	switch (f.ptr[0]) {
 	case '#':
 		s->n_tags = it->n_tags;
+		s->tags_raw = (struct tally_slice){ f.ptr + 1, f.len - 1 };
 		s->has_host = it->host.found;
 		s->host = it->host.found ? it->host.host : (struct tally_slice){ NULL, 0 };
 		break;
@@ -247,6 +248,7 @@ sample_init(struct tally_sample *s, struct tally_parser *parser, const char *nam
 	s->sample_rate = 1.0;
 	s->tags = parser->tags;
 	s->n_tags = 0;
+	s->tags_raw = (struct tally_slice){ NULL, 0 };
 	s->has_host = false;
 	s->host = (struct tally_slice){ NULL, 0 };
 	s->timestamp = 0;

@@ -4,6 +4,7 @@
 
 #include "agg.h"
 #include "batch.h"
+#include "ctx_table.h"
 #include "log.h"
 #include "parse.h"
 
@@ -107,6 +108,7 @@ with_origin(struct tally_rx_ctx *ctx, const struct tally_sample *s, struct tally
 	ctx->tag_scratch[s->n_tags] = (struct tally_slice){ tag, strlen(tag) };
 	copy->tags = ctx->tag_scratch;
 	copy->n_tags = s->n_tags + 1;
+	copy->tags_raw = (struct tally_slice){ NULL, 0 }; /* no longer all the tags */
 	return copy;
 }
 
@@ -120,6 +122,113 @@ add_metric(struct tally_rx_ctx *ctx, const struct tally_sample *s)
 	/* Drops are counted inside the aggregator and published from its stats at flush. */
 	if (tally_agg_add(ctx->agg, s, ctx->now_s) == TALLY_AGG_OK)
 		ctx->counters->metrics += s->type == TALLY_MT_SET ? 1 : s->n_values;
+}
+
+/* ---- the keyed pipeline ---- */
+
+/*
+ * A single-value sample without a timestamp (nearly every line) is keyed when parsed, and added
+ * PIPE_DEPTH lines later: meanwhile its table slot, then its context, are prefetched, so the
+ * lookups of a table larger than the caches do not stall. Lines are added in their order; any
+ * other line waits until the pipeline is empty.
+ */
+#define PIPE_DEPTH     8
+#define PIPE_CTX_AHEAD (PIPE_DEPTH / 2) /* lines before its add that a context is prefetched */
+
+struct pipe_entry {
+	struct tally_ctx_key k;
+	struct tally_ctx *guess; /* its context, probably, once prefetched */
+	const char *line;        /* parsed again only if its context must be created */
+	size_t len;
+	double value, sample_rate;
+	enum tally_mtype type;
+};
+
+struct pipe {
+	struct pipe_entry e[PIPE_DEPTH];
+	unsigned head, n; /* oldest entry, entries in flight */
+	bool reparsed;    /* the parser's scratch was reused since the current line was parsed */
+	/*
+	 * What an entry is added as; set up once per datagram, since zeroing a sample per line
+	 * compiles to "rep stos", whose startup alone costs more than the add.
+	 */
+	struct tally_sample sample;
+};
+
+static bool
+pipe_takes(const struct tally_sample *s)
+{
+	return s->n_values == 1 && s->timestamp == 0 && s->type != TALLY_MT_SET;
+}
+
+/* Adds the oldest entry. */
+static void
+pipe_retire(struct tally_rx_ctx *ctx, struct pipe *pp)
+{
+	const struct pipe_entry *e = &pp->e[pp->head];
+	struct tally_sample *s = &pp->sample;
+	enum tally_agg_result r;
+	struct tally_parsed_line parsed;
+
+	s->type = e->type;
+	s->values = &e->value;
+	s->sample_rate = e->sample_rate;
+	pp->head = (pp->head + 1) % PIPE_DEPTH;
+	pp->n--;
+	if (tally_agg_add_keyed(ctx->agg, s, &e->k, e->guess, ctx->now_s, &r)) {
+		if (r == TALLY_AGG_OK)
+			ctx->counters->metrics++;
+		return;
+	}
+	/* A new context needs the tags, which only the line still has. */
+	pp->reparsed = true;
+	if (tally_parse_line(ctx->parser, (char *)e->line, e->len, &parsed) == TALLY_PERR_OK)
+		add_metric(ctx, &parsed.u.metric);
+}
+
+static void
+pipe_drain(struct tally_rx_ctx *ctx, struct pipe *pp)
+{
+	while (pp->n)
+		pipe_retire(ctx, pp);
+}
+
+static void
+pipe_push(struct tally_rx_ctx *ctx, struct pipe *pp, const struct tally_sample *s,
+          struct tally_slice line)
+{
+	struct pipe_entry *e = &pp->e[(pp->head + pp->n) % PIPE_DEPTH];
+	struct tally_sample copy;
+
+	if (ctx->origin_tag)
+		s = with_origin(ctx, s, &copy);
+	tally_agg_key(ctx->agg, s, &e->k);
+	e->line = line.ptr;
+	e->len = line.len;
+	e->value = s->values[0];
+	e->sample_rate = s->sample_rate;
+	e->type = s->type;
+	e->guess = NULL;
+	pp->n++;
+	if (pp->n > PIPE_CTX_AHEAD) {
+		e = &pp->e[(pp->head + pp->n - 1 - PIPE_CTX_AHEAD) % PIPE_DEPTH];
+		e->guess = tally_agg_prefetch_ctx(ctx->agg, &e->k);
+	}
+	/* Only now: an add may parse its line again, over the scratch *s points into. */
+	if (pp->n == PIPE_DEPTH)
+		pipe_retire(ctx, pp);
+}
+
+/* Any other metric line: after everything before it, from a scratch that may need a reparse. */
+static void
+pipe_bypass(struct tally_rx_ctx *ctx, struct pipe *pp, struct tally_slice line,
+            struct tally_parsed_line *parsed)
+{
+	pipe_drain(ctx, pp);
+	if (pp->reparsed &&
+	    tally_parse_line(ctx->parser, (char *)line.ptr, line.len, parsed) != TALLY_PERR_OK)
+		return;
+	add_metric(ctx, &parsed->u.metric);
 }
 
 static void
@@ -144,6 +253,11 @@ tally_rx_process(struct tally_rx_ctx *ctx, enum tally_listener_kind kind, char *
 	struct tally_slice line;
 	char *cur = buf, *end = buf + len;
 	enum tally_parse_err err;
+	struct pipe pp;
+
+	pp.head = pp.n = 0;
+	memset(&pp.sample, 0, sizeof(pp.sample));
+	pp.sample.n_values = 1;
 
 	ctx->counters->packets[kind]++;
 	ctx->counters->bytes[kind] += len;
@@ -160,13 +274,17 @@ tally_rx_process(struct tally_rx_ctx *ctx, enum tally_listener_kind kind, char *
 	}
 	while (tally_parse_next_line(&cur, end, &line)) {
 		err = tally_parse_line(ctx->parser, (char *)line.ptr, line.len, &parsed);
+		pp.reparsed = false;
 		if (err != TALLY_PERR_OK) {
 			count_parse_error(ctx, err, line.ptr, line.len);
 			continue;
 		}
 		switch (parsed.kind) {
 		case TALLY_LINE_METRIC:
-			add_metric(ctx, &parsed.u.metric);
+			if (pipe_takes(&parsed.u.metric))
+				pipe_push(ctx, &pp, &parsed.u.metric, line);
+			else
+				pipe_bypass(ctx, &pp, line, &parsed);
 			break;
 		case TALLY_LINE_SERVICE_CHECK:
 			add_service_check(ctx, &parsed.u.service_check);
@@ -176,4 +294,5 @@ tally_rx_process(struct tally_rx_ctx *ctx, enum tally_listener_kind kind, char *
 			break;
 		}
 	}
+	pipe_drain(ctx, &pp);
 }

@@ -48,6 +48,12 @@ struct tally_sample {
 	/* Tags without the host: tag; may repeat and come in any order (the aggregator dedupes). */
 	const struct tally_slice *tags;
 	size_t n_tags;
+	/*
+	 * The wire field the tags and host: tag were split from ("a:1,b:2", without '#'), or empty
+	 * when they were not: the same field always gives the same tags, so the aggregator may
+	 * reuse what it computed from them.
+	 */
+	struct tally_slice tags_raw;
 	/* host: tag override. has_host with an empty host means "no host". */
 	bool has_host;
 	struct tally_slice host;

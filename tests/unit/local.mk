@@ -157,3 +157,15 @@ UNIT_TESTS += tests/unit/test_origin
 tests_unit_test_origin_SOURCES = tests/unit/test_origin.c core/origin.c core/origin.h core/xmem.c
 tests_unit_test_origin_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_origin_LDADD = $(UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_ctx_index
+tests_unit_test_ctx_index_SOURCES = tests/unit/test_ctx_index.c core/ctx_index.c core/ctx_index.h \
+	core/xmem.c
+tests_unit_test_ctx_index_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_ctx_index_LDADD = $(UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_rx_process
+tests_unit_test_rx_process_SOURCES = tests/unit/test_rx_process.c core/rx_process.c \
+	core/rx_process.h $(CORE_PARSE_SRC) $(CORE_AGG_SRC) core/batch.c core/log.c core/xmem.c
+tests_unit_test_rx_process_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_rx_process_LDADD = $(UNIT_LIBS)

@@ -1,0 +1,133 @@
+/*
+ * ctx_index: the open-addressing map from a context's 64-bit key hash to the context, under
+ * ctx_table. Linear probing from the hash's home slot, with backward-shift deletion (no
+ * tombstones), so an entry always lies between its home and the next empty slot.
+ *
+ * Next to the slots, one control byte per slot holds 0 for empty or 0x80 | the hash's top seven
+ * bits. A lookup reads eight control bytes at once and visits only the slots whose byte matches,
+ * so it takes one well-predicted branch however long the probe run is, where a slot-by-slot
+ * probe mispredicts at every run of uncertain length. The idea is Abseil's SwissTable, here in
+ * plain 64-bit words (no SIMD) over a linear-probing layout.
+ *
+ * One owner thread; nothing here locks.
+ */
+#ifndef TALLY_CORE_CTX_INDEX_H
+#define TALLY_CORE_CTX_INDEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+struct tally_ctx;
+
+#define TALLY_CTX_GROUP 8 /* control bytes read per step */
+
+struct tally_ctx_slot {
+	uint64_t hash;
+	struct tally_ctx *ctx; /* NULL: empty */
+};
+
+struct tally_ctx_index {
+	/* mask + 1 + TALLY_CTX_GROUP - 1 bytes: the last ones mirror the first, so a group read
+	 * near the end needs no wrap. */
+	uint8_t *ctrl;
+	struct tally_ctx_slot *slots;
+	size_t mask; /* capacity - 1; capacity a power of two >= TALLY_CTX_GROUP */
+	size_t n;
+};
+
+/* Where one lookup stands: call tally_ctx_probe_start(), then _next() until NULL. */
+struct tally_ctx_probe {
+	uint64_t hash, match, empty;
+	size_t pos;
+	uint8_t h2;
+};
+
+void tally_ctx_index_init(struct tally_ctx_index *ix, size_t capacity);
+void tally_ctx_index_free(struct tally_ctx_index *ix);
+/* Adds ctx under hash (not there yet), first growing past half full. */
+void tally_ctx_index_put(struct tally_ctx_index *ix, uint64_t hash, struct tally_ctx *ctx);
+/* As tally_ctx_table_sweep(): visit each entry once, remove those it returns true for. */
+size_t tally_ctx_index_sweep(struct tally_ctx_index *ix,
+                             bool (*visit)(struct tally_ctx *ctx, void *arg), void *arg);
+
+/* High bit set in exactly the zero bytes of x (no borrow between bytes, so no false hits). */
+static inline uint64_t
+tally_ctx_zero_bytes(uint64_t x)
+{
+	const uint64_t b7f = 0x7f7f7f7f7f7f7f7fULL;
+
+	return ~(((x & b7f) + b7f) | x | b7f);
+}
+
+/* Eight control bytes from i, byte j of the group in bits 8j..8j+7 whatever the endianness. */
+static inline uint64_t
+tally_ctx_group(const struct tally_ctx_index *ix, size_t i)
+{
+	uint64_t w;
+
+	memcpy(&w, ix->ctrl + i, sizeof(w));
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	return w;
+}
+
+static inline uint8_t
+tally_ctx_h2(uint64_t hash)
+{
+	return (uint8_t)(0x80 | (hash >> 57));
+}
+
+static inline void
+tally_ctx_probe_load(const struct tally_ctx_index *ix, struct tally_ctx_probe *p)
+{
+	uint64_t w = tally_ctx_group(ix, p->pos);
+
+	p->empty = tally_ctx_zero_bytes(w);
+	p->match = tally_ctx_zero_bytes(w ^ (0x0101010101010101ULL * p->h2));
+	/* Entries past the first empty slot belong to other runs. */
+	if (p->empty)
+		p->match &= (p->empty & (0 - p->empty)) - 1;
+}
+
+static inline void
+tally_ctx_probe_start(const struct tally_ctx_index *ix, struct tally_ctx_probe *p, uint64_t hash)
+{
+	p->hash = hash;
+	p->h2 = tally_ctx_h2(hash);
+	p->pos = hash & ix->mask;
+	tally_ctx_probe_load(ix, p);
+}
+
+/* The next context stored under exactly p->hash, or NULL when there is none left. */
+static inline struct tally_ctx *
+tally_ctx_probe_next(const struct tally_ctx_index *ix, struct tally_ctx_probe *p)
+{
+	for (;;) {
+		while (p->match) {
+			size_t i = (p->pos + (size_t)__builtin_ctzll(p->match) / 8) & ix->mask;
+
+			p->match &= p->match - 1;
+			if (ix->slots[i].hash == p->hash)
+				return ix->slots[i].ctx;
+		}
+		if (p->empty)
+			return NULL;
+		p->pos = (p->pos + TALLY_CTX_GROUP) & ix->mask;
+		tally_ctx_probe_load(ix, p);
+	}
+}
+
+/* Starts loading what a lookup of hash reads first: its control bytes and home slot. */
+static inline void
+tally_ctx_index_prefetch(const struct tally_ctx_index *ix, uint64_t hash)
+{
+	size_t i = hash & ix->mask;
+
+	__builtin_prefetch(ix->ctrl + i);
+	__builtin_prefetch(&ix->slots[i]);
+}
+
+#endif
