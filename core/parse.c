@@ -180,14 +180,15 @@ metric_type(struct tally_slice t)
 
 /* One value, or a packed "1:2::3" list with empty items skipped; any bad item fails the line. */
 static enum tally_parse_err
-parse_values(struct tally_parser *parser, struct tally_slice raw, struct tally_sample *s)
+parse_values(struct tally_parser *parser, const char *lo, struct tally_slice raw,
+             struct tally_sample *s)
 {
 	const char *p = raw.ptr, *end = raw.ptr + raw.len, *colon;
 	double *values = parser->values;
 	size_t n = 0;
 
 	for (;;) {
-		colon = tally_parse_scan(p, end, ':', ':');
+		colon = tally_parse_scan(lo, p, end, ':', ':');
 		if (colon > p && !parse_double(parser->num, p, (size_t)(colon - p), &values[n++]))
 			return TALLY_PERR_BAD_VALUE;
 		if (colon == end)
@@ -258,15 +259,15 @@ sample_init(struct tally_sample *s, struct tally_parser *parser, const char *nam
 static enum tally_parse_err
 parse_metric(struct tally_parser *parser, const char *line, size_t len, struct tally_sample *s)
 {
-	const char *end = line + len, *name_end = tally_parse_scan(line, end, ':', '|'),
+	const char *end = line + len, *name_end = tally_parse_scan(line, line, end, ':', '|'),
 	           *bar = name_end;
-	struct tally_parse_fields it = { .end = end, .tags = parser->tags };
+	struct tally_parse_fields it = { .start = line, .end = end, .tags = parser->tags };
 	struct tally_slice type_field, f;
 	enum tally_parse_err err;
 	int type;
 
 	if (name_end < end && *name_end == ':')
-		bar = tally_parse_scan(name_end + 1, end, '|', '|');
+		bar = tally_parse_scan(line, name_end + 1, end, '|', '|');
 	if (bar == end)
 		return TALLY_PERR_NO_PIPE;
 	if (*bar == '\0')
@@ -288,7 +289,7 @@ parse_metric(struct tally_parser *parser, const char *line, size_t len, struct t
 	/* A set member is opaque: "s:a:b|s" is the one member "a:b", never a packed list. */
 	s->set_value = (struct tally_slice){ name_end + 1, (size_t)(bar - name_end - 1) };
 	if (s->type != TALLY_MT_SET) {
-		err = parse_values(parser, s->set_value, s);
+		err = parse_values(parser, line, s->set_value, s);
 		if (err)
 			return err;
 		s->set_value.len = 0;

@@ -36,7 +36,9 @@ enum tally_parse_err
 tally_parse_service_check(struct tally_parser *parser, char *line, size_t len,
                           struct tally_service_check_line *sc)
 {
-	struct tally_parse_fields it = { .p = line + 4, .end = line + len, .tags = parser->tags };
+	struct tally_parse_fields it = {
+		.start = line, .p = line + 4, .end = line + len, .tags = parser->tags
+	};
 	struct tally_parse_host host = { false, { NULL, 0 } };
 	struct tally_slice status, kv[3] = { { NULL, 0 } }; /* d: h: m: */
 
@@ -88,7 +90,7 @@ enum tally_parse_err
 tally_parse_event(struct tally_parser *parser, char *line, size_t len, struct tally_event_line *ev)
 {
 	char *end = line + len, *body = memchr(line, ':', len), *comma, *title = line + 3;
-	struct tally_parse_fields it = { .end = end, .tags = parser->tags };
+	struct tally_parse_fields it = { .start = line, .end = end, .tags = parser->tags };
 	struct tally_parse_host host = { false, { NULL, 0 } };
 	struct tally_slice kv[6] = { { NULL, 0 } }; /* d: h: k: p: s: t: */
 	int64_t title_len, text_len;

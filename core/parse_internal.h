@@ -14,6 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "parse.h"
 
@@ -41,6 +44,7 @@ struct tally_parse_host {
  * same pass that finds its end, so tags are read once; its host: tag is set aside.
  */
 struct tally_parse_fields {
+	const char *start;   /* of the line */
 	const char *p, *end; /* p is NULL once the last field has been returned */
 	bool nul;            /* stopped at a NUL byte */
 	struct tally_slice *tags;
@@ -56,16 +60,46 @@ tally_parse_zero_bytes(uint64_t x)
 }
 
 /*
- * First byte in [p, end) equal to a, b or NUL, else end. Eight bytes per step, never reading past
- * end. Between them the scans of a metric line cover each byte once, which makes the NUL check
- * free, and they inline where the many short memchr calls of a line would each cost a call.
+ * First byte in [p, end) equal to a, b or NUL, else end, never reading outside [lo, end), where
+ * lo <= p is the start of the line. With SSE2 (every x86-64) 16 bytes per step, and a tail
+ * shorter than that read as the 16 bytes ending at end when the line is that long; otherwise 8
+ * bytes per step in a word. Between them the scans of a metric line cover each byte once, which
+ * makes the NUL check free, and they inline where the many short memchr calls of a line would
+ * each cost a call.
  */
 static inline const char *
-tally_parse_scan(const char *p, const char *end, char a, char b)
+tally_parse_scan(const char *lo, const char *p, const char *end, char a, char b)
 {
 	uint64_t ra = TALLY_PARSE_BYTES_01 * (unsigned char)a;
 	uint64_t rb = TALLY_PARSE_BYTES_01 * (unsigned char)b, w, hit;
 
+#ifdef __SSE2__
+	const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b), zero = _mm_setzero_si128();
+	unsigned m;
+	__m128i v;
+
+#define TALLY_PARSE_HITS16(v)                                                                      \
+	(unsigned)_mm_movemask_epi8(                                                               \
+	    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8((v), va), _mm_cmpeq_epi8((v), vb)),           \
+	                 _mm_cmpeq_epi8((v), zero)))
+	for (; end - p >= 16; p += 16) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		m = TALLY_PARSE_HITS16(v);
+		if (m)
+			return p + __builtin_ctz(m);
+	}
+	if (p == end)
+		return end;
+	if (end - lo >= 16) {
+		/* The 16 bytes ending at end, less those before p. */
+		v = _mm_loadu_si128((const __m128i *)(const void *)(end - 16));
+		m = TALLY_PARSE_HITS16(v) >> (16 - (end - p));
+		return m ? p + __builtin_ctz(m) : end;
+	}
+#undef TALLY_PARSE_HITS16
+#else
+	(void)lo;
+#endif
 	for (; end - p >= 8; p += 8) {
 		memcpy(&w, p, 8);
 		hit = tally_parse_zero_bytes(w) | tally_parse_zero_bytes(w ^ ra) |
@@ -93,7 +127,7 @@ tally_parse_split_tags(struct tally_parse_fields *it, const char *p)
 
 	it->host.found = false;
 	for (;;) {
-		stop = tally_parse_scan(p, it->end, ',', '|');
+		stop = tally_parse_scan(it->start, p, it->end, ',', '|');
 		if (stop - p >= 5 && memcmp(p, "host:", 5) == 0) {
 			it->host.found = true;
 			it->host.host = (struct tally_slice){ p + 5, (size_t)(stop - p - 5) };
@@ -119,7 +153,7 @@ tally_parse_next_field(struct tally_parse_fields *it, struct tally_slice *field)
 	if (it->p < it->end && *it->p == '#')
 		stop = tally_parse_split_tags(it, it->p + 1);
 	else
-		stop = tally_parse_scan(it->p, it->end, '|', '|');
+		stop = tally_parse_scan(it->start, it->p, it->end, '|', '|');
 	if (stop < it->end && *stop == '\0') {
 		it->nul = true;
 		return false;

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "parse.h"
+#include "parse_internal.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 /* An input with embedded NULs: its length comes from the literal, not strlen. */
@@ -783,6 +784,48 @@ test_err_names(void **state)
 	assert_string_equal(tally_parse_err_name((enum tally_parse_err) - 1), "unknown");
 }
 
+/* The byte scanner against a byte-by-byte reference: every length, start, bound and hit. */
+static void
+test_scan_matches_reference(void **state)
+{
+	static const char alphabet[] = "ab:|,#\0x";
+	char buf[96];
+	uint64_t rng = 42;
+
+	for (int round = 0; round < 4000; round++) {
+		size_t len = (size_t)(round % 90);
+
+		for (size_t i = 0; i < len; i++) {
+			rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+			/* Mostly filler, so hits come at every distance. */
+			buf[i] = (rng >> 60) < 13 ? 'x' : alphabet[(rng >> 33) % 8];
+		}
+		for (size_t lo = 0; lo <= len && lo < 20; lo += 3) {
+			/* A block of exactly [lo, len), so that ASan sees any read outside it. */
+			size_t n = len - lo;
+			char *line = malloc(n ? n : 1);
+
+			assert_non_null(line);
+			memcpy(line, buf + lo, n);
+			for (size_t p = 0; p <= n; p++) {
+				const char *want = line + n, *got;
+
+				for (size_t i = p; i < n; i++) {
+					if (line[i] == ':' || line[i] == '|' || line[i] == '\0') {
+						want = line + i;
+						break;
+					}
+				}
+				got = tally_parse_scan(line, line + p, line + n, ':', '|');
+				if (got != want)
+					fail_msg("len %zu lo %zu p %zu: got %td, want %td", len, lo,
+					         p, got - line, want - line);
+			}
+			free(line);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -803,6 +846,7 @@ main(void)
 		cmocka_unit_test(test_next_line_framing),
 		cmocka_unit_test(test_datagram_with_bad_line),
 		cmocka_unit_test(test_err_names),
+		cmocka_unit_test(test_scan_matches_reference),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
