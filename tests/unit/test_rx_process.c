@@ -75,7 +75,8 @@ send_n(struct rig *r, const char *text, size_t len, bool truncated)
 	char *buf = malloc(len ? len : 1);
 
 	assert_non_null(buf);
-	memcpy(buf, text, len);
+	if (len)
+		memcpy(buf, text, len);
 	tally_rx_process(&r->ctx, TALLY_LISTENER_UDP, buf, len, truncated);
 	free(buf);
 }
