@@ -24,12 +24,19 @@
 #define RX_BATCH  64
 #define RX_ROUNDS 32
 /*
- * Once the socket is drained, wait this long and drain again (at most RX_NAPS times) before
- * going back to epoll: under load each wake-up then takes hundreds of datagrams instead of a
- * few, which saves most of the context switches; the kernel buffer (MiBs) easily holds 0.5 ms.
+ * Once the UDP socket is drained, nap and drain again (for at most RX_NAP_SPAN_NS in all)
+ * before going back to epoll: under load each wake-up then takes tens or hundreds of datagrams
+ * instead of one or two, which saves most of the context switches. The nap adapts between the
+ * bounds: it doubles while a nap fills less than a sixteenth of the granted receive buffer, and
+ * halves once it fills more than an eighth, so a burst still has most of the buffer to land in.
+ * A datagram is charged RX_SKB_OVERHEAD bytes on top of its payload, as the kernel charges the
+ * buffer for its skb (about that much on loopback and Ethernet).
  */
-#define RX_NAP_NS 500000L
-#define RX_NAPS   20
+#define RX_NAP_MIN_NS   125000L
+#define RX_NAP_START_NS 500000L
+#define RX_NAP_MAX_NS   4000000L
+#define RX_NAP_SPAN_NS  40000000L
+#define RX_SKB_OVERHEAD 1024u
 /* While it waits for the main thread, the receiver reads into a backlog of at most this. */
 #define RX_BACKLOG_MAX_BYTES (64u << 20)
 
@@ -63,12 +70,30 @@ struct tally_receiver {
 	char cmsg[RX_BATCH][CMSG_SPACE(sizeof(struct ucred))];
 	struct tally_origin *origin;
 	struct tally_slice *tag_scratch; /* a line's tags + the origin tag */
+	long nap_ns;                     /* the UDP nap, adapted (receiver thread) */
+	size_t udp_rcvbuf;               /* granted to the UDP socket, as SO_RCVBUF reports it */
 	pthread_t thread;
 	bool running;
 	bool stopping;          /* final flush: the main thread is joining, never wait on it */
 	uint64_t chunks_posted; /* receiver thread */
 	_Atomic uint64_t chunks_done; /* main thread, after the outputs took the batch */
 };
+
+/*
+ * The nap after one that let charged bytes pile up in a UDP socket granted rcvbuf bytes (0:
+ * unknown, keep the nap); cut_short when the drain stopped at RX_ROUNDS batches with more left.
+ */
+static inline long
+tally_rx_next_nap(long nap_ns, size_t charged, size_t rcvbuf, bool cut_short)
+{
+	if (rcvbuf == 0)
+		return nap_ns;
+	if (cut_short || charged > rcvbuf / 8)
+		return nap_ns / 2 < RX_NAP_MIN_NS ? RX_NAP_MIN_NS : nap_ns / 2;
+	if (charged < rcvbuf / 16)
+		return nap_ns * 2 > RX_NAP_MAX_NS ? RX_NAP_MAX_NS : nap_ns * 2;
+	return nap_ns;
+}
 
 static inline int64_t
 tally_rx_wall_ms(void)

@@ -81,7 +81,8 @@ take(struct tally_receiver *r, struct tally_rx_ctx *ctx, enum tally_listener_kin
  * With ctx NULL they go to the backlog instead of the aggregator.
  */
 static int
-drain(struct tally_receiver *r, struct tally_rx_listener *l, struct tally_rx_ctx *ctx)
+drain(struct tally_receiver *r, struct tally_rx_listener *l, struct tally_rx_ctx *ctx,
+      size_t *charged)
 {
 	bool udp = l->kind == TALLY_LISTENER_UDP;
 	int total = 0;
@@ -96,8 +97,10 @@ drain(struct tally_receiver *r, struct tally_rx_listener *l, struct tally_rx_ctx
 				TALLY_WARN("receiver", "recvmmsg failed errno=%d", errno);
 			break;
 		}
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < n; i++) {
 			take(r, ctx, l->kind, &r->msgs[i]);
+			*charged += r->msgs[i].msg_len + RX_SKB_OVERHEAD;
+		}
 		if (udp)
 			read_overflow(r, &r->msgs[n - 1].msg_hdr);
 		total += n;
@@ -110,11 +113,12 @@ drain(struct tally_receiver *r, struct tally_rx_listener *l, struct tally_rx_ctx
 int
 tally_rx_stash_sockets(struct tally_receiver *r)
 {
+	size_t charged = 0;
 	int n = 0;
 
 	for (int i = 0; i < TALLY_LISTENER__COUNT; i++) {
 		if (r->listeners[i].fd >= 0 && r->listeners[i].ev)
-			n += drain(r, &r->listeners[i], NULL);
+			n += drain(r, &r->listeners[i], NULL, &charged);
 	}
 	return n;
 }
@@ -122,24 +126,31 @@ tally_rx_stash_sockets(struct tally_receiver *r)
 void
 tally_rx_on_readable(evutil_socket_t fd, short what, void *arg)
 {
-	static const struct timespec nap = { 0, RX_NAP_NS };
 	struct tally_rx_listener *l = arg;
 	struct tally_receiver *r = l->r;
 	struct tally_rx_listener *uds = &r->listeners[TALLY_LISTENER_UDS];
 	struct tally_rx_ctx ctx = tally_receiver_rx_ctx(r);
-	int n = drain(r, l, &ctx);
+	size_t charged = 0;
+	int n = drain(r, l, &ctx, &charged);
 
 	/*
 	 * Only UDP naps (its buffer holds MiBs). A Unix datagram socket queues a number of
 	 * datagrams, not bytes (net.unix.max_dgram_qlen, often 10), so it is read at once when
 	 * it wakes us, and drained on every round of a UDP nap loop too.
 	 */
-	for (int naps = 0; l->kind == TALLY_LISTENER_UDP && n > 0 && naps < RX_NAPS; naps++) {
+	for (long slept = 0; l->kind == TALLY_LISTENER_UDP && n > 0 && slept < RX_NAP_SPAN_NS;
+	     slept += r->nap_ns) {
+		struct timespec nap = { 0, r->nap_ns };
+
 		tally_selfstats_publish(r->opts.stats, &r->counters);
 		nanosleep(&nap, NULL);
-		n = drain(r, l, &ctx);
+		charged = 0;
+		n = drain(r, l, &ctx, &charged);
+		/* A drain that stopped at RX_ROUNDS batches left more behind than it read. */
+		r->nap_ns =
+		    tally_rx_next_nap(r->nap_ns, charged, r->udp_rcvbuf, n >= RX_BATCH * RX_ROUNDS);
 		if (uds->ev)
-			n += drain(r, uds, &ctx);
+			n += drain(r, uds, &ctx, &charged);
 	}
 	tally_selfstats_publish(r->opts.stats, &r->counters);
 }

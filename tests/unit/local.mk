@@ -169,3 +169,8 @@ tests_unit_test_rx_process_SOURCES = tests/unit/test_rx_process.c core/rx_proces
 	core/rx_process.h $(CORE_PARSE_SRC) $(CORE_AGG_SRC) core/batch.c core/log.c core/xmem.c
 tests_unit_test_rx_process_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_rx_process_LDADD = $(UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_rx_nap
+tests_unit_test_rx_nap_SOURCES = tests/unit/test_rx_nap.c core/receiver_internal.h
+tests_unit_test_rx_nap_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_rx_nap_LDADD = $(UNIT_LIBS)
