@@ -46,7 +46,7 @@ struct tally_ctx_probe {
 
 void tally_ctx_index_init(struct tally_ctx_index *ix, size_t capacity);
 void tally_ctx_index_free(struct tally_ctx_index *ix);
-/* Adds ctx under hash (not there yet), first growing past half full. */
+/* Adds ctx under hash (not there yet), first growing past 0.7 load. */
 void tally_ctx_index_put(struct tally_ctx_index *ix, uint64_t hash, struct tally_ctx *ctx);
 /* As tally_ctx_table_sweep(): visit each entry once, remove those it returns true for. */
 size_t tally_ctx_index_sweep(struct tally_ctx_index *ix,

@@ -109,17 +109,35 @@ void tally_ctx_table_key(struct tally_ctx_table *t, const struct tally_sample *s
  */
 struct tally_ctx *tally_ctx_table_prefetch_ctx(const struct tally_ctx_table *t, uint64_t hash);
 
-/* Names are short: an inline word-at-a-time compare beats a call into libc's memcmp. */
+/*
+ * Names are short: an inline compare beats a call into libc's memcmp. Words at a time, the last
+ * word (or the two halves of a short string) read overlapping rather than byte by byte.
+ */
 static inline bool
 tally_ctx_bytes_eq(const char *a, const char *b, size_t len)
 {
 	uint64_t x, y;
+	uint32_t u, v;
 
-	for (; len >= 8; a += 8, b += 8, len -= 8) {
-		memcpy(&x, a, 8);
-		memcpy(&y, b, 8);
-		if (x != y)
+	if (len >= 8) {
+		for (; len > 8; a += 8, b += 8, len -= 8) {
+			memcpy(&x, a, 8);
+			memcpy(&y, b, 8);
+			if (x != y)
+				return false;
+		}
+		memcpy(&x, a + len - 8, 8);
+		memcpy(&y, b + len - 8, 8);
+		return x == y;
+	}
+	if (len >= 4) {
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		if (u != v)
 			return false;
+		memcpy(&u, a + len - 4, 4);
+		memcpy(&v, b + len - 4, 4);
+		return u == v;
 	}
 	for (; len; a++, b++, len--) {
 		if (*a != *b)

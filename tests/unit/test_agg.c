@@ -747,10 +747,39 @@ test_chunked_flush(void **state)
 	tally_agg_free(agg);
 }
 
+/* The key compare of names and hosts: every length, a difference at every position. */
+static void
+test_ctx_bytes_eq(void **state)
+{
+	char a[48], *b;
+
+	for (size_t len = 0; len <= sizeof(a); len++) {
+		/* Exactly len bytes each, so that ASan sees a read past either. */
+		char *x = malloc(len ? len : 1);
+
+		b = malloc(len ? len : 1);
+		assert_non_null(x);
+		assert_non_null(b);
+		for (size_t i = 0; i < len; i++)
+			a[i] = (char)('a' + i % 26);
+		memcpy(x, a, len);
+		memcpy(b, a, len);
+		assert_true(tally_ctx_bytes_eq(x, b, len));
+		for (size_t i = 0; i < len; i++) {
+			b[i] ^= 0x20;
+			assert_false(tally_ctx_bytes_eq(x, b, len));
+			b[i] ^= 0x20;
+		}
+		free(x);
+		free(b);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ctx_bytes_eq),
 		cmocka_unit_test(test_counter_rate),
 		cmocka_unit_test(test_counter_zero_fill_then_expiry),
 		cmocka_unit_test(test_gauge_last_wins_nothing_when_idle),
