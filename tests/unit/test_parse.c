@@ -826,6 +826,53 @@ test_scan_matches_reference(void **state)
 	}
 }
 
+/* Line framing against a reference, over datagrams of every length up to 120 bytes. */
+static void
+test_next_line_matches_reference(void **state)
+{
+	static const char alphabet[] = "\n\r\0ab";
+	uint64_t rng = 7;
+
+	for (int round = 0; round < 3000; round++) {
+		size_t len = (size_t)(round % 121), at = 0;
+		char *buf = malloc(len ? len : 1), *cursor;
+		struct tally_slice line;
+
+		assert_non_null(buf);
+		for (size_t i = 0; i < len; i++) {
+			rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+			/* Newlines rare enough that lines of 16 bytes and more are common. */
+			buf[i] = (rng >> 59) < 28 ? 'x' : alphabet[(rng >> 33) % 5];
+		}
+		cursor = buf;
+		while (tally_parse_next_line(&cursor, buf + len, &line)) {
+			size_t start, stop;
+
+			/* The reference: the next non-empty line once a trailing '\r' is cut. */
+			for (;;) {
+				assert_true(at < len);
+				start = at;
+				while (at < len && buf[at] != '\n')
+					at++;
+				stop = at;
+				if (at < len)
+					at++;
+				if (stop > start && buf[stop - 1] == '\r')
+					stop--;
+				if (stop > start)
+					break;
+			}
+			assert_ptr_equal(line.ptr, buf + start);
+			assert_int_equal(line.len, stop - start);
+			assert_ptr_equal(cursor, buf + at);
+		}
+		/* Nothing but empty lines was left. */
+		for (; at < len; at++)
+			assert_true(buf[at] == '\n' || buf[at] == '\r');
+		free(buf);
+	}
+}
+
 int
 main(void)
 {
@@ -847,6 +894,7 @@ main(void)
 		cmocka_unit_test(test_datagram_with_bad_line),
 		cmocka_unit_test(test_err_names),
 		cmocka_unit_test(test_scan_matches_reference),
+		cmocka_unit_test(test_next_line_matches_reference),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
