@@ -27,10 +27,10 @@
  * Once the UDP socket is drained, nap and drain again (for at most RX_NAP_SPAN_NS in all)
  * before going back to epoll: under load each wake-up then takes tens or hundreds of datagrams
  * instead of one or two, which saves most of the context switches. The nap adapts between the
- * bounds: it doubles while a nap fills less than a sixteenth of the granted receive buffer, and
- * halves once it fills more than an eighth, so a burst still has most of the buffer to land in.
- * A datagram is charged RX_SKB_OVERHEAD bytes on top of its payload, as the kernel charges the
- * buffer for its skb (about that much on loopback and Ethernet).
+ * bounds: it doubles while a nap fills less than 1/32 of the granted receive buffer, and halves
+ * once it fills more than 1/16, so a burst or a descheduled receiver still has nearly all the
+ * buffer to land in. A datagram is charged RX_SKB_OVERHEAD bytes on top of its payload, about
+ * what the kernel adds for a small skb (large ones cost more, which the margin covers).
  */
 #define RX_NAP_MIN_NS   125000L
 #define RX_NAP_START_NS 500000L
@@ -88,9 +88,9 @@ tally_rx_next_nap(long nap_ns, size_t charged, size_t rcvbuf, bool cut_short)
 {
 	if (rcvbuf == 0)
 		return nap_ns;
-	if (cut_short || charged > rcvbuf / 8)
+	if (cut_short || charged > rcvbuf / 16)
 		return nap_ns / 2 < RX_NAP_MIN_NS ? RX_NAP_MIN_NS : nap_ns / 2;
-	if (charged < rcvbuf / 16)
+	if (charged < rcvbuf / 32)
 		return nap_ns * 2 > RX_NAP_MAX_NS ? RX_NAP_MAX_NS : nap_ns * 2;
 	return nap_ns;
 }

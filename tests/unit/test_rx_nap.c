@@ -1,6 +1,6 @@
 /*
  * The receiver's adaptive UDP nap (tally_rx_next_nap in receiver_internal.h): it grows while
- * naps leave the socket buffer nearly empty, shrinks as soon as one fills more than an eighth of
+ * naps leave the socket buffer nearly empty, shrinks as soon as one fills more than 1/16 of
  * it or a drain is cut short, and stays within its bounds.
  */
 #include <setjmp.h>
@@ -31,21 +31,21 @@ test_shrinks_to_the_floor_when_the_buffer_fills(void **state)
 {
 	long nap = RX_NAP_MAX_NS;
 
-	/* More than an eighth of a 16 MiB buffer in one nap. */
-	nap = tally_rx_next_nap(nap, 2 * MIB + 1, 16 * MIB, false);
+	/* More than 1/16 of a 16 MiB buffer in one nap. */
+	nap = tally_rx_next_nap(nap, MIB + 1, 16 * MIB, false);
 	assert_int_equal(nap, RX_NAP_MAX_NS / 2);
 	for (int i = 0; i < 10; i++)
-		nap = tally_rx_next_nap(nap, 2 * MIB + 1, 16 * MIB, false);
+		nap = tally_rx_next_nap(nap, MIB + 1, 16 * MIB, false);
 	assert_int_equal(nap, RX_NAP_MIN_NS);
 }
 
 static void
 test_holds_in_the_band(void **state)
 {
-	/* Between a sixteenth and an eighth: neither grows nor shrinks. */
-	assert_int_equal(tally_rx_next_nap(1000000, MIB + MIB / 2, 16 * MIB, false), 1000000);
+	/* Between 1/32 and 1/16: neither grows nor shrinks. */
+	assert_int_equal(tally_rx_next_nap(1000000, MIB - MIB / 4, 16 * MIB, false), 1000000);
+	assert_int_equal(tally_rx_next_nap(1000000, MIB / 2, 16 * MIB, false), 1000000);
 	assert_int_equal(tally_rx_next_nap(1000000, MIB, 16 * MIB, false), 1000000);
-	assert_int_equal(tally_rx_next_nap(1000000, 2 * MIB, 16 * MIB, false), 1000000);
 }
 
 static void
