@@ -56,48 +56,6 @@ tally_parser_free(struct tally_parser *parser)
 }
 
 /*
- * The first '\n' in [p, end), or NULL. Lines are short: an inline SSE2 loop finds the newline
- * in two or three steps where a call to memchr costs more than the search; the last bytes of a
- * datagram, under 16, go to memchr.
- */
-static char *
-find_newline(char *p, char *end)
-{
-#ifdef __SSE2__
-	const __m128i nl = _mm_set1_epi8('\n');
-
-	for (; end - p >= 16; p += 16) {
-		unsigned m = (unsigned)_mm_movemask_epi8(
-		    _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)p), nl));
-
-		if (m)
-			return p + __builtin_ctz(m);
-	}
-#endif
-	return p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
-}
-
-int
-tally_parse_next_line(char **cursor, char *end, struct tally_slice *line)
-{
-	while (*cursor < end) {
-		char *start = *cursor;
-		char *nl = find_newline(start, end);
-		char *stop = nl ? nl : end;
-
-		*cursor = nl ? nl + 1 : end;
-		if (stop > start && stop[-1] == '\r')
-			stop--;
-		if (stop > start) {
-			line->ptr = start;
-			line->len = (size_t)(stop - start);
-			return 1;
-		}
-	}
-	return 0;
-}
-
-/*
  * strtod needs a terminated string and would take "inf", "nan", hex and leading blanks; only
  * decimal notation reaches it, copied into scratch that any slice of a valid line fits in.
  */
