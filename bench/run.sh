@@ -249,15 +249,16 @@ tally_ready() { alive && port_bound "$TALLY_PORT"; }
 tally_ready_or_dead() { ! alive || port_bound "$TALLY_PORT"; }
 
 tally_start() {
-	local stdbuf=() why
+	local why
 	TALLY_CFG=$OUT_DIR/$1.tally.yaml
 	tally_write_config "$1"
-	command -v stdbuf >/dev/null && stdbuf=(stdbuf -oL)
+	# No stdbuf -oL: tally flushes stdout after each flush table, and line buffering turned a
+	# 10k-series table into 10k write calls on the main thread, right as the next trial began.
 	(
 		for v in $(compgen -e); do
 			case $v in DD_*) unset "$v" ;; esac # no DD_API_KEY: never send anywhere
 		done
-		exec "${stdbuf[@]}" "$TALLY_BIN" run -c "$TALLY_CFG"
+		exec "$TALLY_BIN" run -c "$TALLY_CFG"
 	) >"$RX_OUT" 2>"$RX_ERR" &
 	RX_PID=$!
 	PIDS+=("$RX_PID")
