@@ -13,6 +13,7 @@
 
 #include "batch.h"
 #include "checks.h"
+#include "clock.h"
 #include "config.h"
 #include "listen.h"
 #include "log.h"
@@ -172,19 +173,10 @@ make_receiver(struct agent *a, int udp_fd, int uds_fd)
 	return r;
 }
 
-static int64_t
-monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 shutdown_agent(struct agent *a)
 {
-	int64_t deadline = monotonic_ms() + (int64_t)(a->cfg->forwarder_stop_timeout * 1000);
+	int64_t deadline = tally_mono_ms() + (int64_t)(a->cfg->forwarder_stop_timeout * 1000);
 
 	/* Checks first: their last results reach the receiver before it stops. */
 	a->status_src.checks_json = NULL;

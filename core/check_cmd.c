@@ -12,6 +12,7 @@
 #include "check_deriv.h"
 #include "check_loader.h"
 #include "check_sink.h"
+#include "clock.h"
 #include "confd.h"
 #include "config.h"
 #include "log.h"
@@ -40,15 +41,6 @@ struct run_job {
 	int rc;
 	bool done, abandoned;
 };
-
-static double
-mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void
 report_err(void *arg, const char *msg)
@@ -113,7 +105,7 @@ run_with_timeout(const struct tally_plugin *p, struct tally_confd_instance *ci,
                  struct tally_check_ctx *ctx)
 {
 	struct run_job *job = run_job_new(p, ci, ctx);
-	double deadline_s = mono_s() + ci->timeout_s;
+	double deadline_s = tally_mono_s() + ci->timeout_s;
 	struct timespec ts = { (time_t)deadline_s,
 		               (long)((deadline_s - (double)(time_t)deadline_s) * 1e9) };
 	pthread_t tid;
@@ -153,7 +145,7 @@ run_once(struct cmd *cmd, const struct tally_plugin *p, struct tally_confd_insta
 		.tags = tags,
 		.n_tags = n_tags,
 		.deriv = deriv,
-		.now_s = mono_s(),
+		.now_s = tally_mono_s(),
 		.wall_s = (int64_t)time(NULL),
 	};
 	struct tally_check_ctx *ctx = tally_check_sink_new(&o);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "mailbox.h"
 #include "xmem.h"
@@ -24,15 +25,6 @@ struct tally_check_pool {
 	unsigned n_threads;
 	struct tally_mailbox *done_mb;
 };
-
-int64_t
-tally_check_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 on_done(void *msg, void *arg)
@@ -145,7 +137,7 @@ wait_idle(struct tally_check_pool *pool, int64_t deadline_ms)
 	size_t busy;
 
 	for (;;) {
-		int64_t now = tally_check_now_ms(), until = now + WAIT_SLICE_MS;
+		int64_t now = tally_mono_ms(), until = now + WAIT_SLICE_MS;
 		struct timespec ts;
 
 		tally_mailbox_drain(pool->done_mb);

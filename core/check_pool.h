@@ -40,7 +40,4 @@ size_t tally_check_pool_busy(struct tally_check_pool *pool);
  */
 size_t tally_check_pool_free(struct tally_check_pool *pool, int64_t deadline_ms);
 
-/* CLOCK_MONOTONIC in milliseconds. */
-int64_t tally_check_now_ms(void);
-
 #endif

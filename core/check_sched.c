@@ -15,6 +15,7 @@
 #include "check_loader.h"
 #include "check_pool.h"
 #include "check_sink.h"
+#include "clock.h"
 #include "confd.h"
 #include "log.h"
 #include "xmem.h"
@@ -57,15 +58,6 @@ struct tally_check_sched {
 	bool stopping;
 	uint64_t rng;
 };
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static struct timeval
 tv_ms(int64_t ms)
@@ -113,7 +105,7 @@ inst_run(struct tally_pool_job *job)
 {
 	struct tally_check_inst *inst = (struct tally_check_inst *)job;
 	const struct tally_check_plugin *d = inst->plugin->desc;
-	double t0 = now_s();
+	double t0 = tally_mono_s();
 	char err[512] = "", msg[600];
 	int rc;
 
@@ -126,7 +118,7 @@ inst_run(struct tally_pool_job *job)
 		inst->inited = true;
 		run_check(inst, t0);
 	}
-	inst->res.duration_ms = (now_s() - t0) * 1000.0;
+	inst->res.duration_ms = (tally_mono_s() - t0) * 1000.0;
 }
 
 /* --- on the main thread --- */
@@ -178,7 +170,7 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 	if (inst->running || inst->retired || inst->s->stopping)
 		return;
 	inst->running = true;
-	inst->last_start_ms = tally_check_now_ms();
+	inst->last_start_ms = tally_mono_ms();
 	inst->st.state = "running";
 	evtimer_add(inst->timeout_ev, &tv);
 	tally_check_pool_submit(inst->s->pool, &inst->job);
@@ -200,7 +192,7 @@ arm_next(struct tally_check_inst *inst)
 {
 	double eff = effective_interval(inst);
 	int64_t next_ms = inst->last_start_ms + (int64_t)(eff * 1000.0);
-	int64_t delay = next_ms - tally_check_now_ms();
+	int64_t delay = next_ms - tally_mono_ms();
 	struct timeval tv = tv_ms(delay > 0 ? delay : 0);
 
 	inst->st.effective_interval_s = eff;
@@ -416,7 +408,7 @@ tally_check_sched_new(const struct tally_check_sched_opts *opts, char *err, size
 	struct tally_check_sched *s = tally_xcalloc(1, sizeof(*s));
 
 	s->opts = *opts;
-	s->rng = (uint64_t)tally_check_now_ms() * 0x9e3779b97f4a7c15ull ^ (uint64_t)time(NULL);
+	s->rng = (uint64_t)tally_mono_ms() * 0x9e3779b97f4a7c15ull ^ (uint64_t)time(NULL);
 	s->rng = s->rng ? s->rng : 1;
 	s->pool = tally_check_pool_new(opts->workers, opts->base, err, err_len);
 	if (!s->pool) {
@@ -436,7 +428,7 @@ tally_check_sched_free(struct tally_check_sched *s, double wait_s)
 	s->stopping = true;
 	for (inst = s->head; inst; inst = inst->next)
 		evtimer_del(inst->timer);
-	tally_check_pool_free(s->pool, tally_check_now_ms() + (int64_t)(wait_s * 1000.0));
+	tally_check_pool_free(s->pool, tally_mono_ms() + (int64_t)(wait_s * 1000.0));
 	for (inst = s->head; inst; inst = next) {
 		next = inst->next;
 		if (!inst->running) {

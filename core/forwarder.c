@@ -10,6 +10,7 @@
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "fwd_http.h"
 #include "fwd_internal.h"
 #include "fwd_spool.h"
@@ -17,15 +18,6 @@
 
 #define CONNECT_TIMEOUT_MAX_MS 10000
 #define RETRY_LOG_INTERVAL_MS  30000
-
-int64_t
-tally_fwd_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* xorshift64*: jitter only, no need for quality or secrecy. */
 static double
@@ -173,7 +165,7 @@ static void
 pump(struct tally_fwd_endpoint *ep)
 {
 	struct tally_fwd *f = ep->fwd;
-	int64_t now = tally_fwd_now_ms();
+	int64_t now = tally_mono_ms();
 	struct tally_fwd_payload *p;
 
 	if (ep->req || f->closed)
@@ -259,7 +251,7 @@ on_done(void *arg, const struct tally_http_result *res)
 {
 	struct tally_fwd_endpoint *ep = arg;
 	struct tally_fwd_payload *p = ep->inflight;
-	int64_t now = tally_fwd_now_ms();
+	int64_t now = tally_mono_ms();
 
 	ep->req = NULL;
 	ep->last_status = res->status;
@@ -386,13 +378,13 @@ void
 tally_fwd_drain(struct tally_fwd *f, struct event_base *base, int64_t deadline_ms)
 {
 	struct event *wake = evtimer_new(base, on_wake, NULL);
-	int64_t now = tally_fwd_now_ms();
+	int64_t now = tally_mono_ms();
 
 	for (size_t i = 0; i < f->n_eps && !f->closed; i++) {
 		tally_fwd_breaker_expire(&f->eps[i].br, now);
 		arm(&f->eps[i], 0);
 	}
-	while (wake && !f->closed && (now = tally_fwd_now_ms()) < deadline_ms &&
+	while (wake && !f->closed && (now = tally_mono_ms()) < deadline_ms &&
 	       !drained(f, deadline_ms)) {
 		int64_t left = deadline_ms - now;
 		struct timeval tv = { .tv_sec = left / 1000, .tv_usec = (left % 1000) * 1000 };

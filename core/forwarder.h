@@ -82,7 +82,4 @@ void tally_fwd_stats(struct tally_fwd *f, struct tally_batch *b, int64_t ts, uin
 /* Returns a new json-c object with each endpoint's state and totals; the caller puts it. */
 struct json_object *tally_fwd_status(const struct tally_fwd *f);
 
-/* CLOCK_MONOTONIC in milliseconds. */
-int64_t tally_fwd_now_ms(void);
-
 #endif

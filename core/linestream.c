@@ -14,6 +14,7 @@
 #include <event2/event.h>
 #include <event2/util.h>
 
+#include "clock.h"
 #include "lineq.h"
 #include "log.h"
 #include "xmem.h"
@@ -43,15 +44,6 @@ struct tally_linestream {
 	uint64_t rng;
 	uint64_t retried, dropped_shutdown;
 };
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static struct timeval
 ms_tv(int64_t ms)
@@ -245,7 +237,7 @@ void
 tally_linestream_drain(struct tally_linestream *ls, struct event_base *base, int64_t deadline_ms)
 {
 	struct event *deadline = evtimer_new(base, on_drain_deadline, NULL);
-	int64_t left = deadline_ms - now_ms();
+	int64_t left = deadline_ms - tally_mono_ms();
 
 	ls->draining = true;
 	if (ls->q->bytes > 0 && !ls->bev) {
@@ -257,7 +249,7 @@ tally_linestream_drain(struct tally_linestream *ls, struct event_base *base, int
 		struct timeval tv = ms_tv(left);
 
 		evtimer_add(deadline, &tv);
-		while (ls->q->bytes > 0 && now_ms() < deadline_ms)
+		while (ls->q->bytes > 0 && tally_mono_ms() < deadline_ms)
 			event_base_loop(base, EVLOOP_ONCE);
 	}
 	if (deadline)
@@ -324,7 +316,7 @@ tally_linestream_new(struct event_base *base, const struct tally_linestream_opts
 	ls->spill = o->spill;
 	ls->spill_arg = o->spill_arg;
 	ls->backoff_ms = BACKOFF_MIN_MS;
-	ls->rng = ((uint64_t)now_ms() * 0x9e3779b97f4a7c15ULL) ^ (uint64_t)(uintptr_t)ls;
+	ls->rng = ((uint64_t)tally_mono_ms() * 0x9e3779b97f4a7c15ULL) ^ (uint64_t)(uintptr_t)ls;
 	if (!ls->rng)
 		ls->rng = 1;
 	init_timeouts(ls, o->timeout_s);

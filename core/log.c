@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 int tally_log_level_current = TALLY_LOG_INFO;
 static _Atomic int log_fd = STDERR_FILENO;
 
@@ -107,15 +109,6 @@ tally_log(enum tally_log_level level, const char *subsys, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void
 tally_log_ratelimited(struct tally_ratelimit *rl, int64_t interval_ms, enum tally_log_level level,
                       const char *subsys, const char *fmt, ...)
@@ -127,7 +120,7 @@ tally_log_ratelimited(struct tally_ratelimit *rl, int64_t interval_ms, enum tall
 
 	if ((int)level > tally_log_level_current)
 		return;
-	now = now_ms();
+	now = tally_mono_ms();
 	next = atomic_load(&rl->next_ms);
 	if (now < next || !atomic_compare_exchange_strong(&rl->next_ms, &next, now + interval_ms)) {
 		atomic_fetch_add(&rl->suppressed, 1);

@@ -25,18 +25,10 @@
 #include <json-c/json.h>
 
 #include "batch.h"
+#include "clock.h"
 #include "config.h"
 #include "out_graphite.h"
 #include "output.h"
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* A non-blocking listener on 127.0.0.1:port (0 picks one); returns the fd, sets *port. */
 static int
@@ -59,11 +51,11 @@ listen_on(int *port)
 static size_t
 receive(struct event_base *base, int lfd, char *buf, size_t want, int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = tally_mono_ms() + timeout_ms;
 	size_t got = 0;
 	int cfd = -1;
 
-	while (got < want && now_ms() < deadline) {
+	while (got < want && tally_mono_ms() < deadline) {
 		event_base_loop(base, EVLOOP_NONBLOCK);
 		if (cfd < 0)
 			cfd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK);
@@ -177,7 +169,7 @@ test_lines_wait_for_a_late_listener(void **state)
 	close(lfd); /* nothing listens there now */
 	out = make_output(base, port);
 	out->ops->submit(out, b);
-	for (int64_t end = now_ms() + 300; now_ms() < end;)
+	for (int64_t end = tally_mono_ms() + 300; tally_mono_ms() < end;)
 		event_base_loop(base, EVLOOP_NONBLOCK);
 	status = out->ops->status(out);
 	assert_false(json_object_get_boolean(json_object_object_get(status, "connected")));
@@ -206,9 +198,9 @@ test_drain_stops_at_the_deadline(void **state)
 	close(lfd);
 	out = make_output(base, port);
 	out->ops->submit(out, b);
-	start = now_ms();
+	start = tally_mono_ms();
 	out->ops->drain(out, base, start + 400);
-	assert_true(now_ms() - start >= 390 && now_ms() - start < 1000);
+	assert_true(tally_mono_ms() - start >= 390 && tally_mono_ms() - start < 1000);
 	status = out->ops->status(out);
 	dropped = json_object_object_get(status, "dropped");
 	assert_int_equal(json_object_get_int(json_object_object_get(dropped, "shutdown")), 2);
@@ -231,11 +223,11 @@ test_drain_delivers_what_is_queued(void **state)
 	ssize_t n;
 
 	out->ops->submit(out, b);
-	out->ops->drain(out, base, now_ms() + 3000);
+	out->ops->drain(out, base, tally_mono_ms() + 3000);
 	/* Closing after a drain still delivers what the kernel holds. */
 	out->ops->free(out);
 	event_base_free(base); /* runs the bufferevent's finalizer, which closes the socket */
-	for (int64_t end = now_ms() + 1000; cfd < 0 && now_ms() < end;)
+	for (int64_t end = tally_mono_ms() + 1000; cfd < 0 && tally_mono_ms() < end;)
 		cfd = accept4(lfd, NULL, NULL, 0);
 	assert_true(cfd >= 0);
 	n = recv(cfd, buf, sizeof(buf) - 1, MSG_WAITALL);
@@ -292,7 +284,7 @@ test_spool_keeps_overflow_and_leftovers_for_the_next_start(void **state)
 	out->ops->submit(out, b); /* the first line overflows to disk */
 	assert_int_equal(status_int(out, NULL, "queue_lines"), 1);
 	assert_int_equal(status_int(out, NULL, "spooled"), 1);
-	out->ops->drain(out, base, now_ms() + 300); /* the second one at the deadline */
+	out->ops->drain(out, base, tally_mono_ms() + 300); /* the second one at the deadline */
 	assert_int_equal(status_int(out, NULL, "spooled"), 2);
 	assert_int_equal(status_int(out, "dropped", "shutdown"), 0);
 	assert_int_equal(status_int(out, "dropped", "queue_full"), 0);
