@@ -144,6 +144,7 @@ make_receiver(struct agent *a, int udp_fd, int uds_fd)
 	struct tally_receiver_opts o = {
 		.udp_fd = udp_fd,
 		.uds_fd = uds_fd,
+		.udp_rcvbuf = a->status_src.udp_rcvbuf_bytes,
 		.buffer_size = cfg->dogstatsd_buffer_size,
 		.agg = {
 			.interval_s = cfg->flush_interval,

@@ -15,7 +15,6 @@
 #include <event2/event.h>
 
 #include "batch.h"
-#include "listen.h"
 #include "log.h"
 #include "mailbox.h"
 #include "origin.h"
@@ -210,7 +209,6 @@ tally_receiver_new(const struct tally_receiver_opts *opts, char *err, size_t err
 	r->backlog.max_bytes = RX_BACKLOG_MAX_BYTES;
 	r->origin = tally_origin_new("/proc");
 	r->nap_ns = RX_NAP_START_NS;
-	r->udp_rcvbuf = opts->udp_fd >= 0 ? tally_listen_rcvbuf(opts->udp_fd) : 0;
 	/* The parser holds at most buffer_size / 2 + 1 tags; one more for the origin tag. */
 	r->tag_scratch = tally_xcalloc(opts->buffer_size / 2 + 2, sizeof(*r->tag_scratch));
 	tally_rx_setup_buffers(r);

@@ -32,6 +32,7 @@ typedef void (*tally_receiver_job_fn)(struct tally_agg *agg, struct tally_batch 
 struct tally_receiver_opts {
 	int udp_fd;         /* -1 when UDP is off; the receiver takes ownership of both fds */
 	int uds_fd;         /* -1 when the Unix socket is off */
+	size_t udp_rcvbuf;  /* granted to udp_fd, as SO_RCVBUF reports it (0: unknown) */
 	size_t buffer_size; /* dogstatsd_buffer_size: the largest datagram read */
 	struct tally_agg_opts agg; /* copied; interval_s is also the flush interval */
 	const char *host;          /* default host of service checks, events and tally.* metrics */

@@ -71,7 +71,6 @@ struct tally_receiver {
 	struct tally_origin *origin;
 	struct tally_slice *tag_scratch; /* a line's tags + the origin tag */
 	long nap_ns;                     /* the UDP nap, adapted (receiver thread) */
-	size_t udp_rcvbuf;               /* granted to the UDP socket, as SO_RCVBUF reports it */
 	pthread_t thread;
 	bool running;
 	bool stopping;          /* final flush: the main thread is joining, never wait on it */

@@ -147,8 +147,8 @@ tally_rx_on_readable(evutil_socket_t fd, short what, void *arg)
 		charged = 0;
 		n = drain(r, l, &ctx, &charged);
 		/* A drain that stopped at RX_ROUNDS batches left more behind than it read. */
-		r->nap_ns =
-		    tally_rx_next_nap(r->nap_ns, charged, r->udp_rcvbuf, n >= RX_BATCH * RX_ROUNDS);
+		r->nap_ns = tally_rx_next_nap(r->nap_ns, charged, r->opts.udp_rcvbuf,
+		                              n >= RX_BATCH * RX_ROUNDS);
 		if (uds->ev)
 			n += drain(r, uds, &ctx, &charged);
 	}
