@@ -106,7 +106,7 @@ copy_extra(struct tally_ctx_table *t, const char *const *tags, size_t n)
 	t->extra_hash = tally_xcalloc(t->n_extra, sizeof(*t->extra_hash));
 	for (size_t i = 0; i < t->n_extra; i++) {
 		t->extra[i].ptr = tally_xstrndup(t->extra[i].ptr, t->extra[i].len);
-		t->extra_hash[i] = XXH3_64bits(t->extra[i].ptr, t->extra[i].len);
+		t->extra_hash[i] = key_hash(t->extra[i].ptr, t->extra[i].len, 0);
 	}
 }
 
@@ -119,8 +119,7 @@ tally_ctx_table_new(const char *default_host, const char *const *extra_tags, siz
 	t->memo = tally_xcalloc(MEMO_SLOTS, sizeof(*t->memo));
 	t->default_host.ptr = tally_xstrdup(default_host ? default_host : "");
 	t->default_host.len = strlen(t->default_host.ptr);
-	t->default_host_hash =
-	    XXH3_64bits_withSeed(t->default_host.ptr, t->default_host.len, SEED_HOST);
+	t->default_host_hash = key_hash(t->default_host.ptr, t->default_host.len, SEED_HOST);
 	copy_extra(t, extra_tags, n_extra_tags);
 	return t;
 }
