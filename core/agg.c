@@ -29,15 +29,6 @@ static const uint8_t kind_of_type[TALLY_MT__COUNT] = {
 	[TALLY_MT_COUNT] = TALLY_AGG_KIND_COUNT,
 };
 
-static void *
-grow_scratch(void *p, size_t *cap, size_t need, size_t elem)
-{
-	if (need <= *cap)
-		return p;
-	*cap = need < 64 ? 64 : need * 2;
-	return tally_xrealloc(p, *cap * elem);
-}
-
 /* ---- emitting series ---- */
 
 static void
@@ -61,7 +52,7 @@ tally_agg_emit(struct tally_agg_emitter *e, const char *suffix, enum tally_serie
 	name = e->str.name;
 	if (suffix_len) {
 		agg->name_buf =
-		    grow_scratch(agg->name_buf, &agg->cap_name_buf, name_len + suffix_len, 1);
+		    tally_xgrow(agg->name_buf, &agg->cap_name_buf, name_len + suffix_len, 1, 64);
 		memcpy(agg->name_buf, name, name_len);
 		memcpy(agg->name_buf + name_len, suffix, suffix_len);
 		name = tally_batch_strndup(e->b, agg->name_buf, name_len + suffix_len);
@@ -163,8 +154,8 @@ pending_add(struct tally_agg *agg, const struct tally_sample *s)
 		agg->stats.dropped_timestamped++;
 		return TALLY_AGG_DROP_PENDING_FULL;
 	}
-	agg->pending = grow_scratch(agg->pending, &agg->cap_pending, agg->n_pending + 1,
-	                            sizeof(*agg->pending));
+	agg->pending = tally_xgrow(agg->pending, &agg->cap_pending, agg->n_pending + 1,
+	                           sizeof(*agg->pending), 64);
 	p = &agg->pending[agg->n_pending++];
 	tally_ctx_table_key(agg->table, s, &k);
 	p->ctx = tally_ctx_table_create(agg->table, s, &k, false);

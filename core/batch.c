@@ -130,15 +130,6 @@ dup_tags(struct tally_batch *b, const char *const *tags, size_t n)
 	return p;
 }
 
-static void *
-grow(void *arr, size_t *cap, size_t n, size_t elem)
-{
-	if (n < *cap)
-		return arr;
-	*cap = *cap ? *cap * 2 : 64;
-	return tally_xrealloc(arr, *cap * elem);
-}
-
 struct tally_series *
 tally_batch_add_series_owned(struct tally_batch *b, const char *name, const char *host,
                              const char *const *tags, size_t n_tags, enum tally_series_kind kind,
@@ -146,7 +137,7 @@ tally_batch_add_series_owned(struct tally_batch *b, const char *name, const char
 {
 	struct tally_series *s;
 
-	b->series = grow(b->series, &b->cap_series, b->n_series, sizeof(*b->series));
+	b->series = tally_xgrow(b->series, &b->cap_series, b->n_series + 1, sizeof(*b->series), 64);
 	s = &b->series[b->n_series++];
 	s->name = name;
 	s->host = host ? host : "";
@@ -174,7 +165,7 @@ tally_batch_add_service_check(struct tally_batch *b, const struct tally_service_
 {
 	struct tally_service_check *d;
 
-	b->checks = grow(b->checks, &b->cap_checks, b->n_checks, sizeof(*b->checks));
+	b->checks = tally_xgrow(b->checks, &b->cap_checks, b->n_checks + 1, sizeof(*b->checks), 64);
 	d = &b->checks[b->n_checks++];
 	d->name = dup_str(b, sc->name);
 	d->status = sc->status;
@@ -190,7 +181,7 @@ tally_batch_add_event(struct tally_batch *b, const struct tally_event *ev)
 {
 	struct tally_event *d;
 
-	b->events = grow(b->events, &b->cap_events, b->n_events, sizeof(*b->events));
+	b->events = tally_xgrow(b->events, &b->cap_events, b->n_events + 1, sizeof(*b->events), 64);
 	d = &b->events[b->n_events++];
 	d->title = dup_str(b, ev->title);
 	d->text = dup_str(b, ev->text);

@@ -77,10 +77,7 @@ field_size(enum tally_check_conf_type t, size_t *align)
 static void
 bound_add(struct tally_check_bound *b, void *p)
 {
-	if (b->n == b->cap) {
-		b->cap = b->cap ? 2 * b->cap : 8;
-		b->ptrs = tally_xrealloc(b->ptrs, b->cap * sizeof(*b->ptrs));
-	}
+	b->ptrs = tally_xgrow(b->ptrs, &b->cap, b->n + 1, sizeof(*b->ptrs), 8);
 	b->ptrs[b->n++] = p;
 }
 

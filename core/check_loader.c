@@ -234,10 +234,7 @@ tally_plugin_unref(struct tally_plugin *p)
 void
 tally_plugin_list_add(struct tally_plugin_list *l, struct tally_plugin *p)
 {
-	if (l->n == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 8;
-		l->items = tally_xrealloc(l->items, l->cap * sizeof(*l->items));
-	}
+	l->items = tally_xgrow(l->items, &l->cap, l->n + 1, sizeof(*l->items), 8);
 	l->items[l->n++] = p;
 }
 

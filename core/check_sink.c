@@ -178,15 +178,6 @@ admit(struct tally_check_ctx *ctx, bool valid, const char *const *tags, size_t n
 	return 0;
 }
 
-static void *
-grow(void *v, size_t n, size_t *cap, size_t size)
-{
-	if (n < *cap)
-		return v;
-	*cap = *cap ? 2 * *cap : 16;
-	return tally_xrealloc(v, *cap * size);
-}
-
 /* The key of a derived series: kind, name, tags and host, NUL-separated. */
 static char *
 deriv_key(const struct tally_check_metric *m, size_t *len)
@@ -236,7 +227,8 @@ submit_metric(struct tally_check_ctx *ctx, enum tally_check_mkind kind, const ch
 
 	if (rc < 0)
 		return rc;
-	run->metrics = grow(run->metrics, run->n_metrics, &run->cap_metrics, sizeof(*m));
+	run->metrics =
+	    tally_xgrow(run->metrics, &run->cap_metrics, run->n_metrics + 1, sizeof(*m), 16);
 	m = &run->metrics[run->n_metrics++];
 	*m = (struct tally_check_metric){ .kind = kind,
 		                          .name = tally_xstrdup(name),
@@ -296,7 +288,7 @@ op_service_check(struct tally_check_ctx *ctx, const char *name, enum tally_check
 
 	if (rc < 0)
 		return rc;
-	run->svcs = grow(run->svcs, run->n_svcs, &run->cap_svcs, sizeof(*sc));
+	run->svcs = tally_xgrow(run->svcs, &run->cap_svcs, run->n_svcs + 1, sizeof(*sc), 16);
 	sc = &run->svcs[run->n_svcs++];
 	*sc = (struct tally_check_svc){ .name = tally_xstrdup(name),
 		                        .status = (int)status,
@@ -336,7 +328,7 @@ op_event(struct tally_check_ctx *ctx, const struct tally_check_event *ev)
 
 	if (rc < 0)
 		return rc;
-	run->events = grow(run->events, run->n_events, &run->cap_events, sizeof(*e));
+	run->events = tally_xgrow(run->events, &run->cap_events, run->n_events + 1, sizeof(*e), 16);
 	e = &run->events[run->n_events++];
 	*e = (struct tally_check_evt){
 		.title = tally_xstrdup(ev->title),

@@ -94,10 +94,7 @@ static void
 wanted_add(struct wanted_list *w, struct tally_plugin *p, struct tally_confd_instance *ci)
 {
 	uniquify(w, ci);
-	if (w->n == w->cap) {
-		w->cap = w->cap ? 2 * w->cap : 16;
-		w->v = tally_xrealloc(w->v, w->cap * sizeof(*w->v));
-	}
+	w->v = tally_xgrow(w->v, &w->cap, w->n + 1, sizeof(*w->v), 16);
 	w->v[w->n++] = (struct wanted){ p, ci };
 }
 

@@ -105,10 +105,7 @@ tally_confd_instance_free(struct tally_confd_instance *ci)
 void
 tally_confd_list_add(struct tally_confd_list *l, struct tally_confd_instance *ci)
 {
-	if (l->n == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 8;
-		l->items = tally_xrealloc(l->items, l->cap * sizeof(*l->items));
-	}
+	l->items = tally_xgrow(l->items, &l->cap, l->n + 1, sizeof(*l->items), 8);
 	l->items[l->n++] = ci;
 }
 

@@ -195,10 +195,7 @@ tags_hash(struct tally_ctx_table *t, const struct tally_slice *tags, size_t n_ta
 	uint64_t *h, sum = 0;
 	size_t n = 0;
 
-	if (n_tags > t->cap_scratch) {
-		t->cap_scratch = n_tags < 64 ? 64 : n_tags * 2;
-		t->scratch = tally_xrealloc(t->scratch, t->cap_scratch * sizeof(*t->scratch));
-	}
+	t->scratch = tally_xgrow(t->scratch, &t->cap_scratch, n_tags, sizeof(*t->scratch), 64);
 	h = t->scratch;
 	for (size_t i = 0; i < n_tags; i++) {
 		uint64_t x = key_hash(tags[i].ptr, tags[i].len, 0);
@@ -350,10 +347,7 @@ tally_ctx_table_export(struct tally_ctx_table *t, const struct tally_ctx *ctx,
 {
 	const char *p = tally_ctx_tags(ctx), *copy;
 
-	if (ctx->n_tags > t->cap_ptrs) {
-		t->cap_ptrs = ctx->n_tags * 2;
-		t->ptrs = tally_xrealloc(t->ptrs, t->cap_ptrs * sizeof(*t->ptrs));
-	}
+	t->ptrs = tally_xgrow(t->ptrs, &t->cap_ptrs, ctx->n_tags, sizeof(*t->ptrs), 16);
 	for (uint32_t i = 0; i < ctx->n_tags; i++) {
 		t->ptrs[i] = p;
 		p += strlen(p) + 1;

@@ -41,6 +41,17 @@ tally_xrealloc(void *ptr, size_t size)
 	return p;
 }
 
+void *
+tally_xgrow_slow(void *p, size_t *cap, size_t need, size_t elem, size_t min_cap)
+{
+	size_t n = *cap ? *cap * 2 : min_cap;
+
+	if (n < need)
+		n = need;
+	*cap = n;
+	return tally_xrealloc(p, n * elem);
+}
+
 char *
 tally_xstrndup(const char *s, size_t len)
 {

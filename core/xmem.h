@@ -17,5 +17,19 @@ void *tally_xrealloc(void *ptr, size_t size);
 char *tally_xstrdup(const char *s);
 /* Returns a NUL-terminated copy of the first len bytes of s; the caller frees it. */
 char *tally_xstrndup(const char *s, size_t len);
+void *tally_xgrow_slow(void *p, size_t *cap, size_t need, size_t elem, size_t min_cap);
+
+/*
+ * Makes room for need elements of elem bytes in the array p, which has room for *cap: doubles
+ * *cap (starting from min_cap, or need if that is more) and returns the array, moved or not.
+ * Inline up to the check, since callers add one element at a time.
+ */
+static inline void *
+tally_xgrow(void *p, size_t *cap, size_t need, size_t elem, size_t min_cap)
+{
+	if (need <= *cap)
+		return p;
+	return tally_xgrow_slow(p, cap, need, elem, min_cap);
+}
 
 #endif

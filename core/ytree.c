@@ -123,10 +123,7 @@ tally_ytree_grow(void *v, size_t n, size_t *cap, size_t size)
 {
 	void **pv = v;
 
-	if (n < *cap)
-		return;
-	*cap = *cap ? *cap * 2 : 4;
-	*pv = tally_xrealloc(*pv, *cap * size);
+	*pv = tally_xgrow(*pv, cap, n + 1, size, 4);
 }
 
 /* A new node arrives inside the map: it is a key, or the value of the last key. */
