@@ -35,7 +35,7 @@ place(struct tally_ctx_index *ix, uint64_t hash, struct tally_ctx *ctx)
 	size_t pos = hash & ix->mask, i;
 	uint64_t empty;
 
-	while (!(empty = tally_ctx_zero_bytes(tally_ctx_group(ix, pos))))
+	while (!(empty = tally_swar_zero_bytes(tally_ctx_group(ix, pos))))
 		pos = (pos + TALLY_CTX_GROUP) & ix->mask;
 	i = (pos + (size_t)__builtin_ctzll(empty) / 8) & ix->mask;
 	ix->slots[i].hash = hash;

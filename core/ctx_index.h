@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "swar.h"
+
 struct tally_ctx;
 
 #define TALLY_CTX_GROUP 8 /* control bytes read per step */
@@ -52,15 +54,6 @@ void tally_ctx_index_put(struct tally_ctx_index *ix, uint64_t hash, struct tally
 size_t tally_ctx_index_sweep(struct tally_ctx_index *ix,
                              bool (*visit)(struct tally_ctx *ctx, void *arg), void *arg);
 
-/* High bit set in exactly the zero bytes of x (no borrow between bytes, so no false hits). */
-static inline uint64_t
-tally_ctx_zero_bytes(uint64_t x)
-{
-	const uint64_t b7f = 0x7f7f7f7f7f7f7f7fULL;
-
-	return ~(((x & b7f) + b7f) | x | b7f);
-}
-
 /* Eight control bytes from i, byte j of the group in bits 8j..8j+7 whatever the endianness. */
 static inline uint64_t
 tally_ctx_group(const struct tally_ctx_index *ix, size_t i)
@@ -85,8 +78,8 @@ tally_ctx_probe_load(const struct tally_ctx_index *ix, struct tally_ctx_probe *p
 {
 	uint64_t w = tally_ctx_group(ix, p->pos);
 
-	p->empty = tally_ctx_zero_bytes(w);
-	p->match = tally_ctx_zero_bytes(w ^ (0x0101010101010101ULL * p->h2));
+	p->empty = tally_swar_zero_bytes(w);
+	p->match = tally_swar_zero_bytes(w ^ tally_swar_repeat(p->h2));
 	/* Entries past the first empty slot belong to other runs. */
 	if (p->empty)
 		p->match &= (p->empty & (0 - p->empty)) - 1;

@@ -1,6 +1,6 @@
 # core/: the agent. Each module group below is one line so that work on one does not touch
 # another's line.
-CORE_BASE_SRC = core/xmem.c core/xmem.h core/log.c core/log.h core/sample.h core/clock.h \
+CORE_BASE_SRC = core/xmem.c core/xmem.h core/log.c core/log.h core/sample.h core/clock.h core/swar.h \
 	core/batch.c core/batch.h
 CORE_PARSE_SRC = core/parse.c core/parse.h core/parse_internal.h core/parse_events.c
 CORE_AGG_SRC = core/agg.c core/agg.h core/agg_internal.h core/agg_types.c core/ctx_table.c \

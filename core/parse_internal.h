@@ -19,9 +19,7 @@
 #endif
 
 #include "parse.h"
-
-#define TALLY_PARSE_BYTES_01 0x0101010101010101ULL
-#define TALLY_PARSE_BYTES_7F 0x7f7f7f7f7f7f7f7fULL
+#include "swar.h"
 
 /*
  * Scratch sized for the worst line of max_line_bytes: every packed value and every tag needs at
@@ -52,13 +50,6 @@ struct tally_parse_fields {
 	struct tally_parse_host host;
 };
 
-/* High bit set in exactly the zero bytes of x (no borrow between bytes, so no false hits). */
-static inline uint64_t
-tally_parse_zero_bytes(uint64_t x)
-{
-	return ~(((x & TALLY_PARSE_BYTES_7F) + TALLY_PARSE_BYTES_7F) | x | TALLY_PARSE_BYTES_7F);
-}
-
 /*
  * First byte in [p, end) equal to a, b or NUL, else end, never reading outside [lo, end), where
  * lo <= p is the start of the line. With SSE2 (every x86-64) 16 bytes per step, and a tail
@@ -70,8 +61,8 @@ tally_parse_zero_bytes(uint64_t x)
 static inline const char *
 tally_parse_scan(const char *lo, const char *p, const char *end, char a, char b)
 {
-	uint64_t ra = TALLY_PARSE_BYTES_01 * (unsigned char)a;
-	uint64_t rb = TALLY_PARSE_BYTES_01 * (unsigned char)b, w, hit;
+	uint64_t ra = tally_swar_repeat((unsigned char)a);
+	uint64_t rb = tally_swar_repeat((unsigned char)b), w, hit;
 
 #ifdef __SSE2__
 	const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b), zero = _mm_setzero_si128();
@@ -102,8 +93,8 @@ tally_parse_scan(const char *lo, const char *p, const char *end, char a, char b)
 #endif
 	for (; end - p >= 8; p += 8) {
 		memcpy(&w, p, 8);
-		hit = tally_parse_zero_bytes(w) | tally_parse_zero_bytes(w ^ ra) |
-		      tally_parse_zero_bytes(w ^ rb);
+		hit = tally_swar_zero_bytes(w) | tally_swar_zero_bytes(w ^ ra) |
+		      tally_swar_zero_bytes(w ^ rb);
 		if (hit) {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 			return p + __builtin_ctzll(hit) / 8;
