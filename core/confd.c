@@ -304,6 +304,17 @@ yaml_stem(const char *file)
 	return 0;
 }
 
+/* "x.yaml.default": the length of x; 0 otherwise. */
+static size_t
+default_stem(const char *file)
+{
+	size_t len = strlen(file);
+
+	if (len > 13 && strcmp(file + len - 13, ".yaml.default") == 0)
+		return len - 13;
+	return 0;
+}
+
 static bool
 is_regular(const char *path)
 {
@@ -377,6 +388,16 @@ tally_confd_load(const char *confd_path, const struct tally_check_plugin *desc,
 		if (len > 0 && (size_t)len < sizeof(path))
 			files += load_dir(path, desc, out, &r);
 	}
+	/* Datadog's conf.yaml.default: bundled defaults, used only when nothing else is there. */
+	if (files == 0 && confd_path) {
+		int len =
+		    snprintf(path, sizeof(path), "%s/%s.yaml.default", confd_path, desc->name);
+
+		if (len > 0 && (size_t)len < sizeof(path) && is_regular(path)) {
+			load_file(path, desc, out, &r);
+			files++;
+		}
+	}
 	if (files == 0 && (desc->flags & TALLY_CHECK_DEFAULT_INSTANCE))
 		load_default(desc, out, &r);
 	return r.errors;
@@ -411,7 +432,7 @@ tally_confd_names(const char *confd_path, char ***names, size_t *n)
 		return -errno;
 	for (int i = 0; i < count; i++) {
 		const char *f = ents[i]->d_name;
-		size_t len = strlen(f), stem = yaml_stem(f);
+		size_t len = strlen(f), stem = yaml_stem(f) ? yaml_stem(f) : default_stem(f);
 		int plen = snprintf(path, sizeof(path), "%s/%s", confd_path, f);
 
 		if (plen > 0 && (size_t)plen < sizeof(path) && f[0] != '.' &&

@@ -154,7 +154,34 @@ struct tally_check_ops {
 	 */
 	void (*log)(struct tally_check_ctx *ctx, enum tally_check_log_level level, const char *fmt,
 	            ...) TALLY_CHECK_PRINTF(3, 4);
-	/* Ops added after ABI version 1 go here, never above. */
+	/*
+	 * Ops added after ABI version 1 go here, never above. A check tests each with
+	 * TALLY_CHECK_HAS_OP before calling it: an older agent lacks it, or leaves it NULL.
+	 */
+
+	/*
+	 * A gauge measured at timestamp (Unix seconds, > 0) rather than now, e.g. a value a
+	 * command printed with its own epoch. Same limits and returns as gauge.
+	 */
+	int (*gauge_at)(struct tally_check_ctx *ctx, const char *name, double value,
+	                int64_t timestamp, const char *const *tags, size_t n_tags);
+	/*
+	 * DogStatsD text (lines separated by \n, len bytes, need not be NUL-terminated) parsed
+	 * by the agent's own DogStatsD parser and submitted as if received from the network,
+	 * with this run's instance tags added. Returns the number of lines accepted (>= 0) and
+	 * stores the number of malformed lines in *bad_lines (may be NULL); those are also
+	 * counted in the agent's parse errors.
+	 */
+	int (*dogstatsd)(struct tally_check_ctx *ctx, const char *text, size_t len,
+	                 size_t *bad_lines);
+	/*
+	 * Publishes tags for an entity, e.g. "container_id://<64 hex>": DogStatsD traffic whose
+	 * origin is that entity (Unix-socket credentials, the |c: field, dd.internal.entity_id)
+	 * gets them added. They replace what was published before for the entity and expire
+	 * ttl_s seconds after the last publication. n_tags 0 forgets the entity.
+	 */
+	int (*entity_tags)(struct tally_check_ctx *ctx, const char *entity, const char *const *tags,
+	                   size_t n_tags, uint32_t ttl_s);
 };
 
 /* True when the agent's ops table has op (e.g. TALLY_CHECK_HAS_OP(ops, event)). */

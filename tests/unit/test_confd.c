@@ -361,6 +361,43 @@ test_default_instance(void **state)
 	                                     "required key \"url\""));
 }
 
+/* NAME.yaml.default is read only when neither NAME.yaml nor NAME.d/ holds a file. */
+static void
+test_yaml_default_file(void **state)
+{
+	struct fixture *f = *state;
+	static const struct tally_check_conf dconf[] = {
+		{ "port", TALLY_CONF_INT, 0, "7", 0, 0, 0, "" },
+		{ 0 },
+	};
+	struct tally_check_plugin d = tc;
+	char dir[128];
+
+	d.name = "dd";
+	d.conf = dconf;
+	d.state_size = sizeof(int64_t);
+	write_file(f, "dd.yaml.default", "instances:\n  - port: 3\n  - port: 4\n");
+	assert_int_equal(load(f, &d), 0);
+	assert_int_equal(f->list.n, 2);
+	assert_int_equal(*(const int64_t *)f->list.items[1]->state, 4);
+	/* A .d folder's file replaces the default file. */
+	snprintf(dir, sizeof(dir), "%s/dd.d", f->dir);
+	mkdir(dir, 0755);
+	write_file(f, "dd.d/a.yaml", "instances:\n  - port: 5\n");
+	assert_int_equal(load(f, &d), 0);
+	assert_int_equal(f->list.n, 1);
+	assert_int_equal(*(const int64_t *)f->list.items[0]->state, 5);
+	/* And so does NAME.yaml. */
+	write_file(f, "dd.yaml", "instances:\n  - port: 6\n");
+	assert_int_equal(load(f, &d), 0);
+	assert_int_equal(f->list.n, 2);
+	/* Errors in a default file name it. */
+	write_file(f, "bad.yaml.default", "instances:\n  - port: x\n");
+	d.name = "bad";
+	assert_int_equal(load(f, &d), 1);
+	assert_non_null(strstr(f->errors[0], "bad.yaml.default:2:"));
+}
+
 static void
 test_ids_follow_the_configuration(void **state)
 {
@@ -391,16 +428,18 @@ test_confd_names(void **state)
 	write_file(f, "zeta.yaml", "");
 	write_file(f, "alpha.yml", "");
 	write_file(f, "alpha.yaml.example", "");
+	write_file(f, "beta.yaml.default", "");
 	write_file(f, "notes.txt", "");
 	snprintf(dir, sizeof(dir), "%s/alpha.d", f->dir);
 	mkdir(dir, 0755);
 	snprintf(dir, sizeof(dir), "%s/mid.d", f->dir);
 	mkdir(dir, 0755);
 	assert_int_equal(tally_confd_names(f->dir, &names, &n), 0);
-	assert_int_equal(n, 3);
+	assert_int_equal(n, 4);
 	assert_string_equal(names[0], "alpha");
-	assert_string_equal(names[1], "mid");
-	assert_string_equal(names[2], "zeta");
+	assert_string_equal(names[1], "beta");
+	assert_string_equal(names[2], "mid");
+	assert_string_equal(names[3], "zeta");
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
@@ -468,6 +507,7 @@ main(void)
 		T(test_default_instance),
 		T(test_ids_follow_the_configuration),
 		T(test_confd_names),
+		T(test_yaml_default_file),
 		T(test_table_checks),
 	};
 
