@@ -59,8 +59,8 @@ size_t tally_confd_load(const char *confd_path, const struct tally_check_plugin 
 
 /*
  * Appends the name of every check that has a file in confd_path (NAME.yaml, NAME.yml, a
- * NAME.d folder, or the bundled NAME.yaml.default), sorted, without repeats, to *names (n entries); the caller frees each and
- * the array. Returns 0 or -errno when confd_path cannot be read.
+ * NAME.d folder, or the bundled NAME.yaml.default), sorted, without repeats, to *names (n entries);
+ * the caller frees each and the array. Returns 0 or -errno when confd_path cannot be read.
  */
 int tally_confd_names(const char *confd_path, char ***names, size_t *n);
 

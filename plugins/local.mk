@@ -81,3 +81,10 @@ tests_plugins_bad_table_la_CFLAGS = $(PLUGIN_CFLAGS)
 tests_plugins_bad_table_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 # Where the tests find them.
 TEST_PLUGIN_DIR = $(abs_top_builddir)/tests/plugins/.libs
+
+# The bundled checks and the code they share; each folder owns its own rules.
+include plugins/lib/local.mk
+include plugins/cgroup/local.mk
+include plugins/network/local.mk
+include plugins/exec/local.mk
+include plugins/docker/local.mk

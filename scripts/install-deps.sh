@@ -7,7 +7,8 @@ BUILD_PKGS="build-essential autoconf autoconf-archive automake libtool pkg-confi
   libevent-dev libyaml-dev libcurl4-openssl-dev libjson-c-dev zlib1g-dev
   libxxhash-dev"
 TEST_PKGS="libcmocka-dev clang libclang-rt-14-dev curl python3 victoria-metrics
-  iproute2 procps nodejs python3-statsd clang-format"
+  iproute2 procps nodejs python3-statsd clang-format
+  docker.io busybox-static monitoring-plugins-basic"
 
 want="$BUILD_PKGS"
 if [ "${1:-}" = "--test" ]; then

@@ -17,6 +17,11 @@ if HAVE_CMOCKA
 include tests/unit/local.mk
 endif
 include tests/integration/local.mk
+# Each bundled plugin's tests live beside it.
+include plugins/cgroup/tests.mk
+include plugins/network/tests.mk
+include plugins/exec/tests.mk
+include plugins/docker/tests.mk
 include tests/fuzz/local.mk
 
 check_PROGRAMS += $(UNIT_TESTS)

@@ -1,0 +1,1 @@
+# plugins/cgroup: the bundled cgroup check (its build rules; tests in tests.mk).

@@ -1,0 +1,1 @@
+# plugins/lib/net.mk: the /proc/net readers and the network namespace helper.

@@ -1,0 +1,1 @@
+# plugins/network: the bundled network check (its build rules; tests in tests.mk).
