@@ -9,5 +9,6 @@ plugins_exec_tests_test_exec_parse_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plu
 plugins_exec_tests_test_exec_parse_CFLAGS = $(UNIT_CFLAGS)
 plugins_exec_tests_test_exec_parse_LDADD = $(UNIT_LIBS)
 endif
-INTEGRATION_TESTS += plugins/exec/tests/test_exec_nagios.py plugins/exec/tests/test_exec_formats.py
+INTEGRATION_TESTS += plugins/exec/tests/test_exec_nagios.py plugins/exec/tests/test_exec_formats.py \
+	plugins/exec/tests/test_exec_safety.py
 EXTRA_DIST += plugins/exec/tests/exectest.py
