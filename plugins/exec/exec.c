@@ -15,15 +15,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <tally/check.h>
 
 #include "parse_out.h"
 #include "spawn.h"
 
-#define EXEC_MESSAGE_MAX  4096 /* bytes of a Nagios plugin's text kept in the message */
-#define EXEC_STDERR_MAX   1024 /* bytes of stderr kept for the log line */
-#define EXEC_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define EXEC_MESSAGE_MAX    4096 /* bytes of a Nagios plugin's text kept in the message */
+#define EXEC_STDERR_MAX     1024 /* bytes of stderr kept for the log line */
+#define EXEC_STDERR_EVERY_S 60.0
+#define EXEC_DEFAULT_PATH   "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 enum exec_format { FMT_NAGIOS, FMT_MACKEREL, FMT_DOGSTATSD };
 
@@ -42,6 +44,9 @@ struct exec_state {
 	const char **argv;
 	char **envp;
 	char *name_tag;
+	/* stderr log lines: at most one per EXEC_STDERR_EVERY_S, the others counted */
+	double stderr_next_s;
+	uint64_t stderr_quiet;
 };
 
 static const struct tally_check_conf exec_conf[] = {
@@ -298,12 +303,31 @@ run_dogstatsd(struct exec_run *r, const struct exec_spawn_result *res)
 	r->bad += bad;
 }
 
-/* One log line of what the command wrote to stderr, on one line. */
+static double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * One log line of what the command wrote to stderr, on one line; a command that writes to
+ * stderr every run is logged once a minute, with the number of runs not logged.
+ */
 static void
 log_stderr(struct exec_run *r, const struct exec_spawn_result *res)
 {
 	char line[EXEC_STDERR_MAX + 1];
 	size_t n = 0;
+	double now = mono_now();
+
+	if (now < r->st->stderr_next_s) {
+		r->st->stderr_quiet++;
+		return;
+	}
+	r->st->stderr_next_s = now + EXEC_STDERR_EVERY_S;
 
 	for (size_t i = 0; i < res->err_len && n < EXEC_STDERR_MAX; i++) {
 		unsigned char c = (unsigned char)res->err[i];
@@ -313,8 +337,11 @@ log_stderr(struct exec_run *r, const struct exec_spawn_result *res)
 	while (n && (line[n - 1] == '|' || line[n - 1] == ' '))
 		n--;
 	line[n] = '\0';
-	r->ops->log(r->ctx, TALLY_CHECK_LOG_WARN, "command %s wrote to stderr%s: %s", r->st->name,
-	            res->err_dropped ? " (cut)" : "", line);
+	r->ops->log(r->ctx, TALLY_CHECK_LOG_WARN,
+	            "command %s wrote to stderr%s (and in %llu runs not logged): %s", r->st->name,
+	            res->err_dropped ? " (cut)" : "", (unsigned long long)r->st->stderr_quiet,
+	            line);
+	r->st->stderr_quiet = 0;
 }
 
 /* Why the command did not simply exit: "" when it did. */

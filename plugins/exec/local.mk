@@ -8,3 +8,4 @@ plugins_exec_exec_la_CFLAGS = $(PLUGIN_CFLAGS)
 plugins_exec_exec_la_LDFLAGS = $(PLUGIN_LDFLAGS) -rpath $(checkplugindir)
 TALLY_BUILDTREE_CHECKS += plugins/exec/exec.la
 EXTRA_DIST += plugins/exec/README.md conf.d/exec.yaml.example
+EXTRA_DIST += bench/exec_bench.py
