@@ -319,7 +319,7 @@ mono_now(void)
 static void
 log_stderr(struct exec_run *r, const struct exec_spawn_result *res)
 {
-	char line[EXEC_STDERR_MAX + 1];
+	char line[EXEC_STDERR_MAX + 1], quiet[64] = "";
 	size_t n = 0;
 	double now = mono_now();
 
@@ -337,10 +337,11 @@ log_stderr(struct exec_run *r, const struct exec_spawn_result *res)
 	while (n && (line[n - 1] == '|' || line[n - 1] == ' '))
 		n--;
 	line[n] = '\0';
-	r->ops->log(r->ctx, TALLY_CHECK_LOG_WARN,
-	            "command %s wrote to stderr%s (and in %llu runs not logged): %s", r->st->name,
-	            res->err_dropped ? " (cut)" : "", (unsigned long long)r->st->stderr_quiet,
-	            line);
+	if (r->st->stderr_quiet)
+		snprintf(quiet, sizeof(quiet), " (also in %llu runs not logged)",
+		         (unsigned long long)r->st->stderr_quiet);
+	r->ops->log(r->ctx, TALLY_CHECK_LOG_WARN, "command %s wrote to stderr%s%s: %s", r->st->name,
+	            quiet, res->err_dropped ? " (cut)" : "", line);
 	r->st->stderr_quiet = 0;
 }
 
