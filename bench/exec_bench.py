@@ -98,7 +98,10 @@ def main():
           "children %.3f%%" % (args.instances, args.command, args.interval, load, wall1, runs,
                                children))
     print("agent CPU per command run: %.3f ms" % (load / 100 * wall1 / max(runs, 1) * 1000))
-    print("ratio loaded / baseline: %.2f" % (load / base if base > 0 else float("inf")))
+    if base > 0:
+        print("ratio loaded / baseline: %.2f" % (load / base))
+    else:
+        print("baseline under one clock tick (< %.3f%%): no ratio" % (100.0 / TICK / wall0))
     print("bar: agent < 2%% of a core: %s" % ("PASS" if load < 2 else "FAIL"))
     return 0 if load < 2 else 1
 
