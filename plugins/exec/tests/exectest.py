@@ -1,8 +1,10 @@
 """Helpers for the exec check's integration tests: a temp checks.d holding the built exec.so,
 a conf.d/exec.yaml written from instance dicts, `tally check exec --json` parsed, and the
 process checks every test ends with (nothing left in a command's process group, no zombie)."""
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -49,6 +51,7 @@ class ExecDirs(CheckDirs):
         if not os.path.exists(EXEC_SO):
             skip("checks.d/exec.so is not built (run make)")
         super().__init__(with_tplug=False, extra=extra)
+        atexit.register(shutil.rmtree, self.dir, True)
         self.install(EXEC_SO)
 
     def instances(self, *insts):

@@ -7,7 +7,7 @@ import os
 import time
 
 from exectest import ExecDirs
-from tallytest import Tally, run
+from tallytest import Tally, parse_console, run, wait_for
 
 MACKEREL = r"""now=$(date +%s)
 printf 'custom.app.requests\t42\t%s\n' "$now"
@@ -49,19 +49,29 @@ def test_mackerel_with_garbage():
     assert r.svc("mk")["status"] == 0, r.svc("mk")
 
 
-def test_mackerel_timestamps_reach_the_backend():
-    """Under `tally run` the printed epoch is the point's timestamp on the console output."""
+def test_under_tally_run_epochs_and_statuses():
+    """Under `tally run`: the printed epoch is the point's timestamp on the console backend,
+    and a Nagios exit status is the service check's status there."""
     d = ExecDirs()
     now = int(time.time()) - 30
     d.instances({"name": "ts", "format": "mackerel", "min_collection_interval": 1,
-                 "command": ["/bin/sh", "-c", "printf 'mk.ts\\t5\\t%d\\n'" % now]})
+                 "command": ["/bin/sh", "-c", "printf 'mk.ts\\t5\\t%d\\n'" % now]},
+                {"name": "crit", "min_collection_interval": 1,
+                 "command": ["/bin/sh", "-c", "echo 'CRITICAL: down | v=2'; exit 2"]})
     with Tally(flush_interval=1, extra=d.config_keys()) as t:
         t.wait_series("mk.ts", "exec_name:ts", timeout=20)
+        t.wait_series("v", "exec_name:crit", timeout=20)
+        wait_for(lambda: any(c.startswith("crit ") for f in t.flushes() for c in f.checks), 20,
+                 "service check crit")
         rc = t.stop()
         assert rc == 0, t.stderr()
         out = t.stdout()
-    lines = [ln for ln in out.splitlines() if "mk.ts" in ln]
-    assert lines and all(str(now) in ln for ln in lines), lines
+    lines = [ln for ln in out.splitlines() if ln.startswith("mk.ts ")]
+    # the console shows a series' own time when it is not the flush's
+    assert lines and all(("ts=%d" % now) in ln for ln in lines), lines
+    checks = [c for f in parse_console(out) for c in f.checks if c.startswith("crit ")]
+    assert checks and all(c.startswith('crit CRITICAL "CRITICAL: down"') for c in checks), checks
+    assert all("exec_name:crit" in c for c in checks), checks
 
 
 DSD = r"""echo 'dsd.requests:3|c|#route:/a'
@@ -146,6 +156,6 @@ def test_shell_string_and_argv():
 
 
 if __name__ == "__main__":
-    run([test_mackerel_with_garbage, test_mackerel_timestamps_reach_the_backend,
+    run([test_mackerel_with_garbage, test_under_tally_run_epochs_and_statuses,
          test_dogstatsd_format, test_clean_environment, test_env_may_not_set_agent_variables,
          test_shell_string_and_argv])
