@@ -51,18 +51,22 @@ def test_mackerel_with_garbage():
 
 def test_under_tally_run_epochs_and_statuses():
     """Under `tally run`: the printed epoch is the point's timestamp on the console backend,
-    and a Nagios exit status is the service check's status there."""
+    and a Nagios exit status is the service check's status there; the agent's descriptors do
+    not reach a command."""
     d = ExecDirs()
     now = int(time.time()) - 30
     d.instances({"name": "ts", "format": "mackerel", "min_collection_interval": 1,
                  "command": ["/bin/sh", "-c", "printf 'mk.ts\\t5\\t%d\\n'" % now]},
                 {"name": "crit", "min_collection_interval": 1,
-                 "command": ["/bin/sh", "-c", "echo 'CRITICAL: down | v=2'; exit 2"]})
+                 "command": ["/bin/sh", "-c", "echo 'CRITICAL: down | v=2'; exit 2"]},
+                {"name": "fds", "min_collection_interval": 1, "command": ["/bin/ls", "/proc/self/fd"]})
     with Tally(flush_interval=1, extra=d.config_keys()) as t:
         t.wait_series("mk.ts", "exec_name:ts", timeout=20)
         t.wait_series("v", "exec_name:crit", timeout=20)
         wait_for(lambda: any(c.startswith("crit ") for f in t.flushes() for c in f.checks), 20,
                  "service check crit")
+        wait_for(lambda: any(c.startswith("fds ") for f in t.flushes() for c in f.checks), 20,
+                 "service check fds")
         rc = t.stop()
         assert rc == 0, t.stderr()
         out = t.stdout()
@@ -72,6 +76,10 @@ def test_under_tally_run_epochs_and_statuses():
     checks = [c for f in parse_console(out) for c in f.checks if c.startswith("crit ")]
     assert checks and all(c.startswith('crit CRITICAL "CRITICAL: down"') for c in checks), checks
     assert all("exec_name:crit" in c for c in checks), checks
+    # ls sees stdin, stdout, stderr and its own directory handle: no descriptor of the agent
+    # (its sockets, log, pipes of other instances' commands) leaked into the command.
+    fds = [c for f in parse_console(out) for c in f.checks if c.startswith("fds ")]
+    assert fds and all(c.startswith('fds OK "0\\n1\\n2\\n3" ') for c in fds), fds
 
 
 DSD = r"""echo 'dsd.requests:3|c|#route:/a'
