@@ -46,10 +46,14 @@ add_metric(struct tally_agg *agg, const struct tally_check_metric *m, int64_t no
 	for (size_t i = 0; i < m->n_tags; i++)
 		tags[i] = slice(m->tags[i]);
 	s.name = slice(m->name);
-	s.type = sample_type(m->kind);
+	s.type = m->wire ? (enum tally_mtype)m->wire_type : sample_type(m->kind);
 	s.values = &m->value;
 	s.n_values = 1;
-	s.sample_rate = 1.0;
+	s.sample_rate = m->wire ? m->sample_rate : 1.0;
+	if (m->set_value)
+		s.set_value = slice(m->set_value);
+	/* A gauge_at() or |T sample bypasses the buckets and keeps its own time. */
+	s.timestamp = m->timestamp;
 	s.tags = tags;
 	s.n_tags = m->n_tags;
 	s.has_host = true;

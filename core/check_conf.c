@@ -102,6 +102,31 @@ expected_any(const struct tally_ynode *n, const char *what, const char *kind, ch
 	return tally_ynode_error(n, err, err_len, "%s: expected %s, got %s", what, kind, got);
 }
 
+/* A map of scalars as "KEY=VALUE" strings (TALLY_CONF_PAIRS), NULL-terminated like a strlist. */
+static int
+map_pairs(const struct tally_ynode *n, const char *what, char ***out, size_t *n_out, char *err,
+          size_t err_len)
+{
+	char **v = tally_xcalloc(n->n + 1, sizeof(*v));
+
+	for (size_t i = 0; i < n->n; i++) {
+		const char *k, *val;
+		int rc = tally_ynode_str(n->pairs[i].key, what, &k, err, err_len);
+
+		if (rc == 0)
+			rc = tally_ynode_str(n->pairs[i].value, k, &val, err, err_len);
+		if (rc < 0) {
+			tally_ystrlist_free(v, i);
+			return rc;
+		}
+		v[i] = tally_xmalloc(strlen(k) + strlen(val) + 2);
+		sprintf(v[i], "%s=%s", k, val);
+	}
+	*out = v;
+	*n_out = n->n;
+	return 0;
+}
+
 /* Parses node n as c's type into state; strings are copied into *bound. */
 static int
 bind_one(const struct tally_check_conf *c, const struct tally_ynode *n, const char *what,
@@ -157,7 +182,11 @@ bind_one(const struct tally_check_conf *c, const struct tally_ynode *n, const ch
 	case TALLY_CONF_STRLIST: {
 		struct tally_check_strlist sl;
 
-		rc = tally_ynode_strlist(n, what, ",", &list, &n_list, err, err_len);
+		if (n->kind == TALLY_YNODE_MAP && (c->flags & TALLY_CONF_PAIRS))
+			rc = map_pairs(n, what, &list, &n_list, err, err_len);
+		else
+			rc = tally_ynode_strlist(n, what, (c->flags & TALLY_CONF_WHOLE) ? "" : ",",
+			                         &list, &n_list, err, err_len);
 		if (rc < 0)
 			return rc;
 		for (size_t i = 0; i < n_list; i++)

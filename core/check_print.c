@@ -57,8 +57,15 @@ print_json(const struct tally_check_run *run, FILE *out)
 		o = json_object_new_object();
 		json_object_object_add(o, "metric", json_object_new_string(m->name));
 		json_object_object_add(o, "type",
-		                       json_object_new_string(tally_check_mkind_name(m->kind)));
-		json_object_object_add(o, "value", json_number(m->value));
+		                       json_object_new_string(tally_check_metric_type(m)));
+		if (m->set_value)
+			json_object_object_add(o, "value", json_object_new_string(m->set_value));
+		else
+			json_object_object_add(o, "value", json_number(m->value));
+		if (m->timestamp)
+			json_object_object_add(o, "timestamp", json_object_new_int64(m->timestamp));
+		if (m->wire && m->sample_rate != 1)
+			json_object_object_add(o, "sample_rate", json_number(m->sample_rate));
 		json_object_object_add(o, "tags", json_tags(m->tags, m->n_tags));
 		json_object_object_add(o, "host", json_object_new_string(m->host));
 		put_line(o, out);
@@ -111,7 +118,8 @@ print_table(const struct tally_check_run *run, FILE *out)
 			format_number(m->value, value, sizeof(value));
 		else
 			snprintf(value, sizeof(value), "(first sample)");
-		fprintf(out, "%-44s %-15s %16s  ", m->name, tally_check_mkind_name(m->kind), value);
+		fprintf(out, "%-44s %-15s %16s  ", m->name, tally_check_metric_type(m),
+		        m->set_value ? m->set_value : value);
 		print_tags(m->tags, m->n_tags, m->host, out);
 	}
 	for (size_t i = 0; i < run->n_svcs; i++) {

@@ -11,7 +11,14 @@
 
 #include "check_deriv.h"
 #include "log.h"
+#include "sample.h"
 #include "xmem.h"
+
+/*
+ * ops->dogstatsd lives in check_dsd.c with the DogStatsD parser; programs (tests) that link the
+ * sink without the parser get a NULL op instead of a link error.
+ */
+#pragma weak tally_check_sink_dogstatsd
 
 struct tally_check_ctx {
 	struct tally_check_sink_opts o;
@@ -51,6 +58,7 @@ tally_check_run_free(struct tally_check_run *run)
 	for (size_t i = 0; i < run->n_metrics; i++) {
 		free(run->metrics[i].name);
 		free(run->metrics[i].host);
+		free(run->metrics[i].set_value);
 		free_strv(run->metrics[i].tags, run->metrics[i].n_tags);
 	}
 	for (size_t i = 0; i < run->n_svcs; i++) {
@@ -79,6 +87,17 @@ tally_check_run_free(struct tally_check_run *run)
 	free(run->last_error);
 	free(run->last_warning);
 	free(run);
+}
+
+const char *
+tally_check_metric_type(const struct tally_check_metric *m)
+{
+	static const char *const wire[] = { "counter",   "gauge", "timer",
+		                            "histogram", "set",   "distribution" };
+
+	if (m->wire && (unsigned)m->wire_type < sizeof(wire) / sizeof(wire[0]))
+		return wire[m->wire_type];
+	return tally_check_mkind_name(m->kind);
 }
 
 size_t
@@ -215,9 +234,10 @@ derive(struct tally_check_ctx *ctx, struct tally_check_metric *m)
 	free(key);
 }
 
+/* Buffers one metric; *out (may be NULL) is set to it, valid until the next submission. */
 static int
-submit_metric(struct tally_check_ctx *ctx, enum tally_check_mkind kind, const char *name,
-              double value, const char *const *tags, size_t n_tags)
+add_metric(struct tally_check_ctx *ctx, enum tally_check_mkind kind, const char *name, double value,
+           const char *const *tags, size_t n_tags, struct tally_check_metric **out)
 {
 	struct tally_check_run *run = ctx->run;
 	struct tally_check_metric *m;
@@ -238,15 +258,124 @@ submit_metric(struct tally_check_ctx *ctx, enum tally_check_mkind kind, const ch
 		                          .raw = value,
 		                          .value = value,
 		                          .has_value = true };
-	if (kind == TALLY_CK_RATE || kind == TALLY_CK_MONOTONIC_COUNT)
-		derive(ctx, m);
+	if (out)
+		*out = m;
 	return 0;
+}
+
+static int
+submit_metric(struct tally_check_ctx *ctx, enum tally_check_mkind kind, const char *name,
+              double value, const char *const *tags, size_t n_tags)
+{
+	struct tally_check_metric *m;
+	int rc = add_metric(ctx, kind, name, value, tags, n_tags, &m);
+
+	if (rc == 0 && (kind == TALLY_CK_RATE || kind == TALLY_CK_MONOTONIC_COUNT))
+		derive(ctx, m);
+	return rc;
 }
 
 static int
 op_gauge(struct tally_check_ctx *ctx, const char *name, double v, const char *const *tags, size_t n)
 {
 	return submit_metric(ctx, TALLY_CK_GAUGE, name, v, tags, n);
+}
+
+static int
+op_gauge_at(struct tally_check_ctx *ctx, const char *name, double v, int64_t timestamp,
+            const char *const *tags, size_t n)
+{
+	struct tally_check_metric *m;
+	int rc;
+
+	if (timestamp <= 0) {
+		ctx->run->dropped++;
+		return -EINVAL;
+	}
+	rc = add_metric(ctx, TALLY_CK_GAUGE, name, v, tags, n, &m);
+	if (rc == 0)
+		m->timestamp = timestamp;
+	return rc;
+}
+
+/* The kind `tally check` would call a DogStatsD type by; commit uses the wire type. */
+static enum tally_check_mkind
+wire_kind(enum tally_mtype t)
+{
+	switch (t) {
+	case TALLY_MT_COUNTER:
+		return TALLY_CK_COUNT;
+	case TALLY_MT_TIMER:
+	case TALLY_MT_HISTOGRAM:
+	case TALLY_MT_DISTRIBUTION:
+		return TALLY_CK_HISTOGRAM;
+	default:
+		return TALLY_CK_GAUGE;
+	}
+}
+
+/* The line's tags and host: tag as NUL-terminated strings in one block; NULL when too many. */
+static char **
+sample_tags(const struct tally_sample *s, size_t *n)
+{
+	size_t bytes = 0, k = s->n_tags + (s->has_host ? 1 : 0);
+	char **v, *p;
+
+	if (k > TALLY_CHECK_MAX_TAGS)
+		return NULL;
+	for (size_t i = 0; i < s->n_tags; i++)
+		bytes += s->tags[i].len + 1;
+	bytes += s->has_host ? s->host.len + 6 : 0;
+	v = tally_xmalloc((k + 1) * sizeof(*v) + bytes);
+	p = (char *)(v + k + 1);
+	for (size_t i = 0; i < s->n_tags; i++) {
+		v[i] = p;
+		memcpy(p, s->tags[i].ptr, s->tags[i].len);
+		p += s->tags[i].len;
+		*p++ = '\0';
+	}
+	if (s->has_host) {
+		v[s->n_tags] = p;
+		memcpy(p, "host:", 5);
+		memcpy(p + 5, s->host.ptr, s->host.len);
+		p[5 + s->host.len] = '\0';
+	}
+	*n = k;
+	return v;
+}
+
+int
+tally_check_sink_add_sample(struct tally_check_ctx *ctx, const struct tally_sample *s)
+{
+	size_t n_tags = 0, n_values = s->type == TALLY_MT_SET ? 1 : s->n_values;
+	char name[TALLY_CHECK_MAX_NAME + 1];
+	char **tags = sample_tags(s, &n_tags);
+	int rc = 0;
+
+	if (!tags || s->name.len > TALLY_CHECK_MAX_NAME || n_values == 0) {
+		free(tags);
+		ctx->run->dropped++;
+		return -EINVAL;
+	}
+	memcpy(name, s->name.ptr, s->name.len);
+	name[s->name.len] = '\0';
+	for (size_t i = 0; i < n_values && rc == 0; i++) {
+		double v = s->type == TALLY_MT_SET ? 1 : s->values[i];
+		struct tally_check_metric *m;
+
+		rc = add_metric(ctx, wire_kind(s->type), name, v, (const char *const *)tags, n_tags,
+		                &m);
+		if (rc < 0)
+			break;
+		m->wire = true;
+		m->wire_type = (int)s->type;
+		m->sample_rate = s->sample_rate > 0 && s->sample_rate <= 1 ? s->sample_rate : 1;
+		m->timestamp = s->timestamp;
+		if (s->type == TALLY_MT_SET)
+			m->set_value = tally_xstrndup(s->set_value.ptr, s->set_value.len);
+	}
+	free(tags);
+	return rc;
 }
 
 static int
@@ -382,6 +511,8 @@ static const struct tally_check_ops sink_ops = {
 	.service_check = op_service_check,
 	.event = op_event,
 	.log = op_log,
+	.gauge_at = op_gauge_at,
+	.dogstatsd = tally_check_sink_dogstatsd,
 };
 
 const struct tally_check_ops *

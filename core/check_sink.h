@@ -18,6 +18,7 @@
 struct tally_check_ctx;
 struct tally_check_deriv;
 struct tally_check_ops;
+struct tally_sample;
 
 /* Per-run limits (tally/check.h documents them for check authors). */
 #define TALLY_CHECK_MAX_SUBMISSIONS 100000
@@ -42,9 +43,19 @@ struct tally_check_metric {
 	char *host;  /* "" means no host */
 	char **tags; /* sorted, unique, never a host: tag */
 	size_t n_tags;
-	double raw;     /* as submitted */
-	double value;   /* what goes out: raw, or the computed rate or delta */
-	bool has_value; /* false: a rate/monotonic_count with nothing to send yet */
+	double raw;        /* as submitted */
+	double value;      /* what goes out: raw, or the computed rate or delta */
+	bool has_value;    /* false: a rate/monotonic_count with nothing to send yet */
+	int64_t timestamp; /* gauge_at() or a DogStatsD |T: Unix seconds; 0 means the flush's */
+	/*
+	 * A DogStatsD line (ops->dogstatsd): it reaches the aggregator as if received from the
+	 * network, with its wire type (enum tally_mtype), sample rate and, for a set, member;
+	 * kind is then only what `tally check` shows.
+	 */
+	bool wire;
+	int wire_type;
+	double sample_rate;
+	char *set_value; /* sets only, else NULL */
 };
 
 struct tally_check_svc {
@@ -84,6 +95,11 @@ struct tally_check_run {
 void tally_check_run_free(struct tally_check_run *run);
 /* Metrics of the run that have a value to send. */
 size_t tally_check_run_values(const struct tally_check_run *run);
+/*
+ * The type `tally check` shows: the kind the check called, or for a DogStatsD line its wire
+ * type ("counter", "gauge", "timer", "histogram", "set", "distribution").
+ */
+const char *tally_check_metric_type(const struct tally_check_metric *m);
 
 struct tally_check_sink_opts {
 	const char *check; /* borrowed for the sink's life, like everything here */
@@ -105,5 +121,18 @@ struct tally_check_ctx *tally_check_sink_new(const struct tally_check_sink_opts 
  * Logs once when submissions were dropped.
  */
 struct tally_check_run *tally_check_sink_finish(struct tally_check_ctx *ctx);
+
+/*
+ * Buffers one parsed DogStatsD metric line (one metric per packed value) with the sink's
+ * tags and host rules, as ops->dogstatsd does. Returns 0, or -EINVAL / -ENOSPC like the ops
+ * (and counts the drop).
+ */
+int tally_check_sink_add_sample(struct tally_check_ctx *ctx, const struct tally_sample *s);
+/*
+ * ops->dogstatsd, in check_dsd.c: only programs linked with the DogStatsD parser have it
+ * (check_sink.c refers to it weakly, so the op is NULL elsewhere).
+ */
+int tally_check_sink_dogstatsd(struct tally_check_ctx *ctx, const char *text, size_t len,
+                               size_t *bad_lines);
 
 #endif

@@ -13,7 +13,7 @@ CORE_FWD_SRC = core/fwd_policy.c core/fwd_policy.h core/fwd_queue.c core/fwd_que
 # issue 3: graphite and prometheus outputs
 CORE_OUTPUTS_SRC = core/outfmt.c core/outfmt.h core/hostport.c core/hostport.h core/lineq.c core/lineq.h core/linestream.c core/linestream.h core/graphite_fmt.c core/graphite_fmt.h core/out_graphite.c core/out_graphite.h core/prom_fmt.c core/prom_fmt.h core/prom_store.c core/prom_store.h core/out_prom.c core/out_prom.h
 # issue 4: check plugins (loader, conf.d, scheduler, sink)
-CORE_CHECKS_SRC = core/check_loader.c core/check_loader.h core/check_conf.c core/check_conf.h core/confd.c core/confd.h core/check_deriv.c core/check_deriv.h core/check_sink.c core/check_sink.h core/check_commit.c core/check_commit.h core/check_pool.c core/check_pool.h core/check_sched.c core/check_sched.h core/check_status.c core/checks.c core/checks.h core/checks_rx.c core/check_cmd.c core/check_cmd.h core/check_print.c include/tally/check.h
+CORE_CHECKS_SRC = core/check_loader.c core/check_loader.h core/check_conf.c core/check_conf.h core/confd.c core/confd.h core/check_deriv.c core/check_deriv.h core/check_sink.c core/check_sink.h core/check_dsd.c core/check_commit.c core/check_commit.h core/check_pool.c core/check_pool.h core/check_sched.c core/check_sched.h core/check_status.c core/checks.c core/checks.h core/checks_rx.c core/check_cmd.c core/check_cmd.h core/check_print.c include/tally/check.h
 CORE_RUNTIME_SRC = core/agent.c core/agent.h core/listen.c core/listen.h core/origin.c core/origin.h core/mailbox.c \
 	core/mailbox.h core/receiver.c core/receiver.h core/receiver_internal.h core/rx_read.c core/rx_backlog.c core/rx_backlog.h core/rx_process.c \
 	core/rx_process.h \

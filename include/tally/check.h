@@ -207,6 +207,10 @@ struct tally_check_strlist {
 
 /* Flags of a config key. */
 #define TALLY_CONF_REQUIRED 0x1u /* an instance without this key is a configuration error */
+/* STRLIST: one string is one item as written, never split at commas (a shell command). */
+#define TALLY_CONF_WHOLE 0x2u
+/* STRLIST: a map is accepted too, bound as "KEY=VALUE" items in its order (an environment). */
+#define TALLY_CONF_PAIRS 0x4u
 
 /*
  * One key an instance may set, bound into the state at offset. Where the value comes from:

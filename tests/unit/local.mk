@@ -129,7 +129,8 @@ tests_unit_test_confd_LDADD = $(UNIT_LIBS)
 UNIT_TESTS += tests/unit/test_check_sink
 tests_unit_test_check_sink_SOURCES = tests/unit/test_check_sink.c core/check_sink.c \
 	core/check_sink.h core/check_deriv.c core/check_deriv.h core/check_commit.c \
-	core/check_commit.h $(CORE_AGG_SRC) core/batch.c core/log.c core/xmem.c
+	core/check_commit.h $(CORE_AGG_SRC) core/batch.c core/log.c core/xmem.c \
+	core/check_dsd.c $(CORE_PARSE_SRC)
 tests_unit_test_check_sink_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_check_sink_LDADD = $(UNIT_LIBS)
 

@@ -362,6 +362,159 @@ test_commit_into_aggregator(void **state)
 	tally_check_deriv_free(d);
 }
 
+/* Finds the metric named name in run, or fails. */
+static const struct tally_check_metric *
+metric(const struct tally_check_run *run, const char *name, size_t nth)
+{
+	for (size_t i = 0; i < run->n_metrics; i++) {
+		if (strcmp(run->metrics[i].name, name) == 0 && nth-- == 0)
+			return &run->metrics[i];
+	}
+	fail_msg("no metric %s", name);
+	return NULL;
+}
+
+static bool
+has_tag(char *const *tags, size_t n, const char *tag)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(tags[i], tag) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void
+test_gauge_at_keeps_its_timestamp(void **state)
+{
+	const struct tally_check_ops *ops = tally_check_sink_ops();
+	const char *const tags[] = { "k:v", "host:other" };
+	struct tally_check_ctx *ctx = sink(NULL, 0);
+	struct tally_check_run *run;
+	const struct tally_check_metric *m;
+
+	(void)state;
+	assert_true(TALLY_CHECK_HAS_OP(ops, gauge_at));
+	assert_int_equal(ops->gauge_at(ctx, "ga", 2.5, 1699999000, tags, 2), 0);
+	assert_int_equal(ops->gauge_at(ctx, "ga", 1, 0, NULL, 0), -EINVAL);
+	assert_int_equal(ops->gauge_at(ctx, "ga", 1, -5, NULL, 0), -EINVAL);
+	assert_int_equal(ops->gauge_at(ctx, "", 1, 1699999000, NULL, 0), -EINVAL);
+	assert_int_equal(ops->gauge_at(ctx, "ga", NAN, 1699999000, NULL, 0), -EINVAL);
+	assert_int_equal(ops->gauge(ctx, "plain", 1, NULL, 0), 0);
+	run = tally_check_sink_finish(ctx);
+	assert_int_equal(run->n_metrics, 2);
+	assert_int_equal(run->dropped, 4);
+	m = metric(run, "ga", 0);
+	assert_int_equal(m->kind, TALLY_CK_GAUGE);
+	assert_int_equal(m->timestamp, 1699999000);
+	assert_true(m->value == 2.5);
+	assert_string_equal(m->host, "other");
+	assert_int_equal(m->n_tags, 3); /* k:v plus the two sink tags */
+	assert_int_equal(metric(run, "plain", 0)->timestamp, 0);
+	assert_string_equal(tally_check_metric_type(m), "gauge");
+	tally_check_run_free(run);
+}
+
+static void
+test_dogstatsd_lines(void **state)
+{
+	static const char text[] = "a.gauge:1.5|g|#x:1\n"
+	                           "a.count:2|c|@0.5\r\n"
+	                           "\n"
+	                           "a.hist:1:2:3|h|#host:h9\n"
+	                           "a.set:alice|s\n"
+	                           "a.ts:7|g|T1699990000\n"
+	                           "broken\n"
+	                           "a.bad:x|g\n"
+	                           "_sc|svc.up|2|h:h7|#s:1|m:down\n"
+	                           "_e{5,4}:title|text|t:error|#e:1\n"
+	                           "a.nul:1|zz";
+	const struct tally_check_ops *ops = tally_check_sink_ops();
+	struct tally_check_ctx *ctx = sink(NULL, 0);
+	struct tally_check_run *run;
+	const struct tally_check_metric *m;
+	size_t bad = 99;
+
+	(void)state;
+	assert_true(TALLY_CHECK_HAS_OP(ops, dogstatsd));
+	/* Not NUL-terminated: the text stops before the last line's type. */
+	assert_int_equal(ops->dogstatsd(ctx, text, sizeof(text) - 3, &bad), 7);
+	assert_int_equal(bad, 3);
+	assert_int_equal(ops->dogstatsd(ctx, "", 0, &bad), 0);
+	assert_int_equal(bad, 0);
+	assert_int_equal(ops->dogstatsd(ctx, "z:1|g", 5, NULL), 1);
+	run = tally_check_sink_finish(ctx);
+	assert_int_equal(run->n_metrics, 8); /* the histogram's three values are three */
+	m = metric(run, "a.gauge", 0);
+	assert_true(m->wire);
+	assert_string_equal(tally_check_metric_type(m), "gauge");
+	assert_true(has_tag(m->tags, m->n_tags, "x:1"));
+	assert_true(has_tag(m->tags, m->n_tags, "env:test")); /* the instance's tags */
+	assert_string_equal(m->host, "h1");
+	m = metric(run, "a.count", 0);
+	assert_string_equal(tally_check_metric_type(m), "counter");
+	assert_true(m->sample_rate == 0.5);
+	m = metric(run, "a.hist", 2);
+	assert_true(m->value == 3);
+	assert_string_equal(m->host, "h9");
+	assert_string_equal(metric(run, "a.set", 0)->set_value, "alice");
+	assert_int_equal(metric(run, "a.ts", 0)->timestamp, 1699990000);
+	assert_int_equal(run->n_svcs, 1);
+	assert_string_equal(run->svcs[0].name, "svc.up");
+	assert_int_equal(run->svcs[0].status, 2);
+	assert_string_equal(run->svcs[0].host, "h7");
+	assert_string_equal(run->svcs[0].message, "down");
+	assert_true(has_tag(run->svcs[0].tags, run->svcs[0].n_tags, "team:core"));
+	assert_int_equal(run->n_events, 1);
+	assert_string_equal(run->events[0].title, "title");
+	assert_string_equal(run->events[0].text, "text");
+	assert_string_equal(run->events[0].alert_type, "error");
+	assert_true(has_tag(run->events[0].tags, run->events[0].n_tags, "e:1"));
+	tally_check_run_free(run);
+}
+
+/* Timestamped and wire samples reach the aggregator as the network's would. */
+static void
+test_commit_timestamps_and_wire_types(void **state)
+{
+	struct tally_agg_opts ao = {
+		.interval_s = 10,
+		.expiry_s = 300,
+		.context_expiry_s = 20,
+		.context_limit = 1000,
+		.hist_aggregates = TALLY_HAGG_DEFAULT,
+		.default_host = "agenthost",
+	};
+	static const char text[] = "w.c:3|c|@0.5\nw.s:a|s\nw.s:b|s\nw.s:a|s\nw.t:9|g|T1699990000\n";
+	const struct tally_check_ops *ops = tally_check_sink_ops();
+	struct tally_agg *agg = tally_agg_new(&ao);
+	struct tally_batch *pending = tally_batch_new(0), *out = tally_batch_new(1010);
+	struct tally_check_ctx *ctx = sink(NULL, 0);
+	const struct tally_series *s;
+
+	(void)state;
+	assert_int_equal(ops->gauge_at(ctx, "ts.g", 4, 1699999000, NULL, 0), 0);
+	assert_int_equal(ops->dogstatsd(ctx, text, sizeof(text) - 1, NULL), 5);
+	tally_check_commit_apply(agg, pending, 1000, tally_check_sink_finish(ctx));
+	tally_agg_flush(agg, 1000, 1010, out);
+	s = find(out, "ts.g");
+	assert_int_equal(s->kind, TALLY_SERIES_GAUGE);
+	assert_int_equal(s->timestamp, 1699999000);
+	assert_true(s->value == 4);
+	s = find(out, "w.t");
+	assert_int_equal(s->timestamp, 1699990000);
+	assert_true(s->value == 9);
+	s = find(out, "w.c"); /* 3 sampled at 0.5: 6 in 10 s, sent as a rate like DogStatsD's */
+	assert_int_equal(s->timestamp, 1000);
+	assert_int_equal(s->kind, TALLY_SERIES_RATE);
+	assert_true(fabs(s->value - 0.6) < 1e-9);
+	s = find(out, "w.s");
+	assert_true(s->value == 2);
+	tally_batch_unref(out);
+	tally_batch_unref(pending);
+	tally_agg_free(agg);
+}
+
 int
 main(void)
 {
@@ -374,6 +527,9 @@ main(void)
 		cmocka_unit_test(test_service_checks_events_and_log),
 		cmocka_unit_test(test_submission_limit),
 		cmocka_unit_test(test_commit_into_aggregator),
+		cmocka_unit_test(test_gauge_at_keeps_its_timestamp),
+		cmocka_unit_test(test_dogstatsd_lines),
+		cmocka_unit_test(test_commit_timestamps_and_wire_types),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
