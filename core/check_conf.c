@@ -246,7 +246,10 @@ check_entry(const struct tally_check_plugin *desc, size_t i, char *err, size_t e
 		    err, err_len,
 		    "config key \"%s\": offset %zu does not fit a %s in state_size %zu", c->key,
 		    c->offset, type_name(c->type), desc->state_size);
-	if (c->key[0] == '\0' || tally_check_conf_is_generic(c->key, true))
+	if (strcmp(c->key, "timeout") == 0 && c->type != TALLY_CONF_DOUBLE)
+		return table_error(err, err_len, "config key \"timeout\" must be a number");
+	if (c->key[0] == '\0' ||
+	    (tally_check_conf_is_generic(c->key, true) && strcmp(c->key, "timeout") != 0))
 		return table_error(err, err_len, "config key \"%s\" is reserved for the agent",
 		                   c->key);
 	for (size_t j = 0; j < i; j++) {
@@ -295,6 +298,18 @@ find_key(const struct tally_check_plugin *desc, const char *key)
 			return &desc->conf[i];
 	}
 	return NULL;
+}
+
+bool
+tally_check_conf_own_timeout(const struct tally_check_plugin *desc, const void *state,
+                             double *timeout_s)
+{
+	const struct tally_check_conf *c = find_key(desc, "timeout");
+
+	if (!c)
+		return false;
+	memcpy(timeout_s, (const char *)state + c->offset, sizeof(*timeout_s));
+	return true;
 }
 
 /* Reports every key of map that is neither a table key nor a generic one. */

@@ -68,4 +68,14 @@ void tally_check_conf_bound_free(struct tally_check_bound *b);
 void tally_check_conf_print(const struct tally_check_plugin *desc, const void *state,
                             const char *indent, FILE *out);
 
+/*
+ * A check that enforces a deadline on what it runs itself (the exec check kills its command)
+ * declares "timeout" as a TALLY_CONF_DOUBLE: the value is bound into its state like any key,
+ * and the agent gives the run TALLY_CHECK_OWN_TIMEOUT_GRACE_S more before it calls the run
+ * overdue. Returns true and the bound value when desc declares it.
+ */
+#define TALLY_CHECK_OWN_TIMEOUT_GRACE_S 2.0
+bool tally_check_conf_own_timeout(const struct tally_check_plugin *desc, const void *state,
+                                  double *timeout_s);
+
 #endif

@@ -214,6 +214,8 @@ build_instance(const struct tally_check_plugin *desc, const struct tally_ydoc *d
 		tally_confd_instance_free(ci);
 		return NULL;
 	}
+	if (tally_check_conf_own_timeout(desc, ci->state, &ci->timeout_s))
+		ci->timeout_s += TALLY_CHECK_OWN_TIMEOUT_GRACE_S;
 	h = digest(digest(fnv(FNV64_OFFSET, desc->name, strlen(desc->name)), init_config), inst);
 	ci->id = tally_xmalloc(strlen(desc->name) + 18);
 	sprintf(ci->id, "%s:%016llx", desc->name, (unsigned long long)h);

@@ -224,6 +224,9 @@ struct tally_check_strlist {
  * Keys every instance has without declaring them: min_collection_interval (seconds, default
  * 15), timeout (seconds a run may take, default the interval but at least 1), tags (list) and
  * service (adds the tag service:VALUE); init_config may set the first two for all instances.
+ * A check that enforces a deadline on what it runs (the exec check kills its command) may
+ * declare timeout itself, as a TALLY_CONF_DOUBLE: the value is then bound into its state too,
+ * and the agent allows the run 2 s more than that before it reports the run as overdue.
  */
 struct tally_check_conf {
 	const char *key; /* NULL terminates the table */

@@ -34,7 +34,7 @@ struct exec_state {
 	const char *name;
 	struct tally_check_strlist command;
 	bool shell;
-	double command_timeout;
+	double timeout;
 	struct tally_check_strlist env;
 	const char *format;
 	const char *prefix;
@@ -65,12 +65,12 @@ static const struct tally_check_conf exec_conf[] = {
 	  .def = "false",
 	  .offset = offsetof(struct exec_state, shell),
 	  .doc = "run command (one string) with /bin/sh -c" },
-	{ .key = "command_timeout",
+	{ .key = "timeout",
 	  .type = TALLY_CONF_DOUBLE,
 	  .def = "10",
 	  .min = 0.1,
 	  .max = 86400,
-	  .offset = offsetof(struct exec_state, command_timeout),
+	  .offset = offsetof(struct exec_state, timeout),
 	  .doc = "seconds before the command's group gets SIGTERM (SIGKILL 1 s later)" },
 	{ .key = "env",
 	  .type = TALLY_CONF_STRLIST,
@@ -351,7 +351,7 @@ abnormal(const struct exec_state *st, const struct exec_spawn_result *res, char 
 {
 	why[0] = '\0';
 	if (res->timed_out)
-		snprintf(why, size, "command timed out after %g s and was %s", st->command_timeout,
+		snprintf(why, size, "command timed out after %g s and was %s", st->timeout,
 		         res->killed ? "killed (SIGKILL)" : "terminated (SIGTERM)");
 	else if (WIFSIGNALED(res->wait_status))
 		snprintf(why, size, "command was killed by signal %d (%s)",
@@ -365,7 +365,7 @@ exec_run(void *state, const struct tally_check_ops *ops, struct tally_check_ctx 
 	struct exec_run r = { .st = st, .ops = ops, .ctx = ctx, .tags = { st->name_tag } };
 	struct exec_spawn_opts o = { .argv = st->argv,
 		                     .envp = (const char *const *)st->envp,
-		                     .timeout_s = st->command_timeout,
+		                     .timeout_s = st->timeout,
 		                     .max_stdout = (size_t)st->max_output,
 		                     .max_stderr = EXEC_STDERR_MAX };
 	struct exec_spawn_result res;

@@ -492,12 +492,51 @@ test_table_checks(void **state)
 	assert_string_equal(err, "config key \"n\": unknown type 42");
 }
 
+/* A check that declares timeout itself gets the value bound and the agent's deadline 2 s later. */
+static void
+test_check_owned_timeout(void **state)
+{
+	struct fixture *f = *state;
+	struct own_state {
+		double timeout;
+	};
+	static const struct tally_check_conf own_conf[] = {
+		{ "timeout", TALLY_CONF_DOUBLE, 0, "10", offsetof(struct own_state, timeout), 0.1,
+		  3600, "command deadline" },
+		{ 0 },
+	};
+	static const struct tally_check_conf not_number[] = {
+		{ "timeout", TALLY_CONF_INT, 0, NULL, 0, 0, 0, "" },
+		{ 0 },
+	};
+	struct tally_check_plugin d = tc;
+	const struct own_state *os;
+	char err[256];
+
+	d.state_size = sizeof(struct own_state);
+	d.conf = own_conf;
+	assert_int_equal(tally_check_conf_table_check(&d, err, sizeof(err)), 0);
+	write_file(f, "tc.yaml", "instances:\n  - {}\n  - timeout: 3\n");
+	assert_int_equal(load(f, &d), 0);
+	assert_int_equal(f->list.n, 2);
+	os = f->list.items[0]->state;
+	assert_true(os->timeout == 10.0);
+	assert_true(f->list.items[0]->timeout_s == 12.0);
+	os = f->list.items[1]->state;
+	assert_true(os->timeout == 3.0);
+	assert_true(f->list.items[1]->timeout_s == 5.0);
+	d.conf = not_number;
+	assert_int_equal(tally_check_conf_table_check(&d, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "config key \"timeout\" must be a number");
+}
+
 int
 main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_values_defaults_and_init_config),
+		T(test_check_owned_timeout),
 		T(test_defaults_of_generic_keys),
 		T(test_unknown_key),
 		T(test_bad_types),

@@ -45,7 +45,7 @@ def test_hang_with_grandchild_killed_at_timeout():
     d = ExecDirs()
     hang = script(d, "hang.sh", HANG)
     try:
-        r = d.run_check({"name": "hang", "command": ["/bin/sh", hang], "command_timeout": 1.5})
+        r = d.run_check({"name": "hang", "command": ["/bin/sh", hang], "timeout": 1.5})
         pids = read_pids(hang + ".pids")
         assert len(pids) == 3, pids
         assert 1.4 <= r.took < 6, r.took
@@ -63,7 +63,7 @@ def test_sigterm_ignored_gets_sigkill():
     d = ExecDirs()
     stub = script(d, "stubborn.sh", STUBBORN)
     try:
-        r = d.run_check({"name": "stub", "command": ["/bin/sh", stub], "command_timeout": 1})
+        r = d.run_check({"name": "stub", "command": ["/bin/sh", stub], "timeout": 1})
         pids = read_pids(stub + ".pids")
         assert len(pids) == 2, pids
         # SIGTERM at 1 s, SIGKILL at 2 s
@@ -97,7 +97,7 @@ def test_50mb_output_is_bounded_and_counted():
 def test_endless_output_stopped_by_deadline():
     d = ExecDirs()
     r = d.run_check({"name": "endless", "format": "mackerel", "command": ["yes"],
-                     "command_timeout": 1})
+                     "timeout": 1})
     assert 0.9 <= r.took < 6, r.took
     assert r.svc("endless")["status"] == 3, r.svc("endless")
     assert r.value("tally.exec.discarded_bytes", "endless") > 0
@@ -123,8 +123,8 @@ def test_cannot_start():
 def test_agent_unaffected_and_no_zombies():
     d = ExecDirs()
     hang = script(d, "hang.sh", HANG)
-    d.instances({"name": "hang", "command": ["/bin/sh", hang], "command_timeout": 2,
-                 "min_collection_interval": 1, "timeout": 5},
+    d.instances({"name": "hang", "command": ["/bin/sh", hang], "timeout": 2,
+                 "min_collection_interval": 1},
                 {"name": "ok", "format": "mackerel", "min_collection_interval": 1,
                  "command": ["/bin/sh", "-c", "printf 'alive\\t1\\t%s\\n' $(date +%s)"]})
     try:
