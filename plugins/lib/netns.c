@@ -4,6 +4,7 @@
  */
 #include "netns.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -87,6 +88,8 @@ tally_netns_free(struct tally_netns *ns)
 
 struct opener {
 	const char *ns_path;
+	int sock_domain; /* 0: open the net/ files; else make this socket into sock_fd */
+	int sock_type, sock_protocol, sock_fd;
 	int fds[TALLY_PROCNET_NFILES];
 	uint64_t dev, ino;
 	int rc;
@@ -112,6 +115,11 @@ opener_main(void *arg)
 	close(nsfd);
 	o->dev = (uint64_t)st.st_dev;
 	o->ino = (uint64_t)st.st_ino;
+	if (o->sock_domain) {
+		o->sock_fd = socket(o->sock_domain, o->sock_type | SOCK_CLOEXEC, o->sock_protocol);
+		o->rc = o->sock_fd < 0 ? -errno : 0;
+		return NULL;
+	}
 	/* This thread's own net/ folder, in the agent's procfs (the tid is the agent's). */
 	snprintf(dir, sizeof(dir), "/proc/self/task/%ld/net", (long)syscall(SYS_gettid));
 	for (int f = 0; f < TALLY_PROCNET_NFILES; f++) {
@@ -152,6 +160,34 @@ tally_netns_open_files(const char *ns_path, int fds[TALLY_PROCNET_NFILES], uint6
 	*dev = o.dev;
 	*ino = o.ino;
 	return 0;
+}
+
+int
+tally_netns_socket(const char *ns_path, int domain, int type, int protocol, uint64_t *dev,
+                   uint64_t *ino)
+{
+	struct opener o = { .ns_path = ns_path,
+		            .sock_domain = domain,
+		            .sock_type = type,
+		            .sock_protocol = protocol,
+		            .sock_fd = -1,
+		            .rc = -EIO };
+	pthread_t t;
+	int err, fd;
+
+	if (!ns_path) {
+		fd = socket(domain, type | SOCK_CLOEXEC, protocol);
+		return fd < 0 ? -errno : fd;
+	}
+	err = pthread_create(&t, NULL, opener_main, &o);
+	if (err)
+		return -err;
+	pthread_join(t, NULL);
+	if (o.rc < 0)
+		return o.rc;
+	*dev = o.dev;
+	*ino = o.ino;
+	return o.sock_fd;
 }
 
 /* ---- reading ---- */

@@ -73,4 +73,14 @@ void tally_netns_free(struct tally_netns *ns);
 int tally_netns_open_files(const char *ns_path, int fds[TALLY_PROCNET_NFILES], uint64_t *dev,
                            uint64_t *ino);
 
+/*
+ * A socket(domain, type | SOCK_CLOEXEC, protocol) made inside the namespace at ns_path (NULL:
+ * the caller's own namespace, no thread), on a helper thread as above: it stays bound to that
+ * namespace (e.g. a NETLINK_SOCK_DIAG socket that lists that namespace's connections). Stores
+ * the namespace's identity in *dev and *ino when ns_path is given. Returns the descriptor (the
+ * caller closes it) or a negative errno.
+ */
+int tally_netns_socket(const char *ns_path, int domain, int type, int protocol, uint64_t *dev,
+                       uint64_t *ino);
+
 #endif
