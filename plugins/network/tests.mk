@@ -12,5 +12,6 @@ EXTRA_DIST += plugins/network/tests/data/dev plugins/network/tests/data/snmp \
 	plugins/network/tests/data/snmp6 plugins/network/tests/data/netstat \
 	plugins/network/tests/data/net_dev_old_2_2 plugins/network/tests/data/net_dev_wrap_a \
 	plugins/network/tests/data/net_dev_wrap_b plugins/network/tests/data/net_dev_odd
-INTEGRATION_TESTS += plugins/network/tests/test_network_netns.py
+INTEGRATION_TESTS += plugins/network/tests/test_network_netns.py \
+	plugins/network/tests/test_network_run.py
 EXTRA_DIST += plugins/network/tests/nettest.py

@@ -205,8 +205,8 @@ def test_absent_and_deleted_namespace():
     assert not [m for m in r.objs if any(t.startswith("netns:") for t in m["tags"])]
     r = d.run_check({"namespaces": ["../etc"]})
     assert r.proc.returncode != 0 and "not a name or pid:N" in r.proc.stderr, r.proc.stderr
-    # A namespace deleted between the check's two runs: its veth pair is gone afterwards
-    # (the check's kept descriptors do not keep it alive once the name is gone).
+    # A namespace read and then deleted: nothing of it is left once the check is done
+    # (test_network_run.py checks the same while the agent keeps running).
     ns = Netns("f", 82)
     try:
         r = d.run_check({"namespaces": [ns.name], "include_host": False}, args=("--json",))
