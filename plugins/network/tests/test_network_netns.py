@@ -49,7 +49,7 @@ class Window:
 def test_tcp_rates_match_sysfs():
     need_root_ip()
     d = NetDirs()
-    ns = Netns("a", 77)
+    ns = Netns("a", 0)
     try:
         sink = ns.spawn(TCP_SINK)
         conn, send = tcp_sender(ns, 8192)
@@ -109,7 +109,7 @@ def udp_flood(ns, port, rate_hz):
 def test_udp_no_ports():
     need_root_ip()
     d = NetDirs()
-    ns = Netns("b", 78)
+    ns = Netns("b", 1)
     try:
         s, pacer = udp_flood(ns, 5002, 400)  # nothing listens on 5002 in the namespace
         pacer.start()
@@ -131,7 +131,7 @@ def test_udp_no_ports():
 def test_udp_rcv_buf_errors():
     need_root_ip()
     d = NetDirs()
-    ns = Netns("c", 79)
+    ns = Netns("c", 2)
     try:
         ns.spawn(UDP_NO_READ)
         s, pacer = udp_flood(ns, 5001, 400)
@@ -154,7 +154,7 @@ def test_udp_rcv_buf_errors():
 def test_connection_state():
     need_root_ip()
     d = NetDirs()
-    ns = Netns("d", 80)
+    ns = Netns("d", 3)
     try:
         ns.spawn(TCP_SINK)
         conn, _ = tcp_sender(ns, 1)
@@ -170,7 +170,7 @@ def test_connection_state():
         # on the host: at least the sender's end, as ss counts them
         ss = sh("ss", "-H", "-t4", "-n", "state", "established").stdout.splitlines()
         got = r.value("system.net.tcp4.established")
-        assert got >= 1 and abs(got - len(ss)) <= 2, (got, len(ss))
+        assert got >= 1 and abs(got - len(ss)) <= max(2, 0.2 * len(ss)), (got, len(ss))
     finally:
         ns.close()
 
@@ -178,7 +178,7 @@ def test_connection_state():
 def test_exclusions():
     need_root_ip()
     d = NetDirs()
-    ns = Netns("e", 81)
+    ns = Netns("e", 4)
     try:
         r = d.run_check({"excluded_interfaces": [], "excluded_interface_re": "^tlh"},
                         args=("--rate", "--json"))
@@ -207,7 +207,7 @@ def test_absent_and_deleted_namespace():
     assert r.proc.returncode != 0 and "not a name or pid:N" in r.proc.stderr, r.proc.stderr
     # A namespace read and then deleted: nothing of it is left once the check is done
     # (test_network_run.py checks the same while the agent keeps running).
-    ns = Netns("f", 82)
+    ns = Netns("f", 5)
     try:
         r = d.run_check({"namespaces": [ns.name], "include_host": False}, args=("--json",))
         assert r.value("system.net.tcp.current_established", netns=ns.name) == 0

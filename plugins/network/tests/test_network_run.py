@@ -13,7 +13,7 @@ from tallytest import Tally, run, wait_for
 def test_namespace_released_after_delete():
     need_root_ip()
     d = NetDirs()
-    ns = Netns("r", 83)
+    ns = Netns("r", 6)
     t = None
     try:
         d.instances({"namespaces": [ns.name], "min_collection_interval": 1})
