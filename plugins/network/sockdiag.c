@@ -17,13 +17,39 @@
 static const char *const state_names[NET_TCP_NSTATES] = {
 	[1] = "established", [2] = "syn_sent",  [3] = "syn_recv", [4] = "fin_wait_1",
 	[5] = "fin_wait_2",  [6] = "time_wait", [7] = "close",    [8] = "close_wait",
-	[9] = "last_ack",    [10] = "listen",   [11] = "closing",
+	[9] = "last_ack",    [10] = "listen",
+	/* 11 (TCP_CLOSING, both ends closing at once) is counted in Datadog's "closing" group */
 };
 
 const char *
 net_tcp_state_name(int s)
 {
 	return s > 0 && s < NET_TCP_NSTATES ? state_names[s] : NULL;
+}
+
+const char *
+net_tcp_group_name(enum net_tcp_group g)
+{
+	return g == NET_TCP_OPENING ? "opening" : "closing";
+}
+
+int
+net_tcp_group_of(int s)
+{
+	switch (s) {
+	case 2: /* syn_sent */
+	case 3: /* syn_recv */
+		return NET_TCP_OPENING;
+	case 4:  /* fin_wait_1 */
+	case 5:  /* fin_wait_2 */
+	case 7:  /* close (ss: UNCONN) */
+	case 8:  /* close_wait */
+	case 9:  /* last_ack */
+	case 11: /* closing */
+		return NET_TCP_CLOSING;
+	default:
+		return -1;
+	}
 }
 
 static int

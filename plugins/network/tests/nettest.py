@@ -186,9 +186,11 @@ s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("0.0.0.0", 5000))
 s.listen(4)
 print("ready", flush=True)
-c, _ = s.accept()
-while c.recv(1 << 16):
-    pass
+while True:
+    c, _ = s.accept()
+    while c.recv(1 << 16):
+        pass
+    c.close()
 """
 
 # A UDP socket with a tiny receive buffer that is never read: the kernel drops what does not

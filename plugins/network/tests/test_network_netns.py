@@ -167,10 +167,21 @@ def test_connection_state():
         assert r.value("system.net.tcp4.established", netns=ns.name) == 1
         assert r.value("system.net.tcp4.time_wait", netns=ns.name) == 0
         assert r.value("system.net.tcp6.established", netns=ns.name) == 0
+        assert r.value("system.net.tcp4.opening", netns=ns.name) == 0
+        assert r.value("system.net.tcp4.closing", netns=ns.name) == 0
         # on the host: at least the sender's end, as ss counts them
         ss = sh("ss", "-H", "-t4", "-n", "state", "established").stdout.splitlines()
         got = r.value("system.net.tcp4.established")
         assert got >= 1 and abs(got - len(ss)) <= max(2, 0.2 * len(ss)), (got, len(ss))
+        ss = sh("ss", "-H", "-t4", "-l", "-n").stdout.splitlines()
+        got = r.value("system.net.tcp4.listen")
+        assert abs(got - len(ss)) <= 1, (got, len(ss))
+        # a connection closed by the host end: it waits in time_wait in the host namespace
+        conn2, _ = tcp_sender(ns, 1)
+        conn2.close()
+        r = d.run_check({"namespaces": [ns.name], "collect_connection_state": True},
+                        args=("--json",))
+        assert r.value("system.net.tcp4.time_wait") >= 1, r.proc.stderr
     finally:
         ns.close()
 
