@@ -197,6 +197,10 @@ def test_exclusions():
         devs = {t for m in r.metrics("system.net.bytes_rcvd") for t in m["tags"]}
         assert "device:lo" in devs, devs
         assert "device:" + ns.host_if not in devs, devs
+        # matched from the start of the name, as Datadog's check does (re.match)
+        r = d.run_check({"excluded_interface_re": "lh"})
+        devs = {t for m in r.metrics("system.net.bytes_rcvd") for t in m["tags"]}
+        assert "device:" + ns.host_if in devs, devs
         r = d.run_check({})
         devs = {t for m in r.metrics("system.net.bytes_rcvd") for t in m["tags"]}
         assert "device:lo" not in devs and "device:" + ns.host_if in devs, devs
