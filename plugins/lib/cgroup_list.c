@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,17 +136,20 @@ walk_dir(struct cg_walk *w, int dfd, size_t depth)
 	}
 	while (w->rc == 0 && (de = readdir(d)) != NULL) {
 		struct stat sb;
+		size_t nlen, off;
 		int cfd;
 
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
 			continue;
-		if (plen + 1 + strlen(de->d_name) >= sizeof(w->path))
-			continue;
 		/* "/" + name at the root, "/a" + "/" + name below it. */
-		snprintf(w->path + plen, sizeof(w->path) - plen, "%s%s", plen == 1 ? "" : "/",
-		         de->d_name);
-		if (tally_cg_selected(w->sel, w->path))
-			w->rc = list_add(w->out, w->path, w->bits);
+		nlen = strlen(de->d_name);
+		if (plen + 2 + nlen > sizeof(w->path))
+			continue;
+		off = plen == 1 ? 1 : plen + 1;
+		w->path[off - 1] = '/';
+		memcpy(w->path + off, de->d_name, nlen + 1);
+		/* Selected or not: filter() decides once per path, after the hierarchies fold. */
+		w->rc = list_add(w->out, w->path, w->bits);
 		if (w->rc == 0 && may_descend(w->sel, w->path, depth + 1) &&
 		    !(fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
 		      sb.st_nlink == 2)) {
@@ -155,6 +159,7 @@ walk_dir(struct cg_walk *w, int dfd, size_t depth)
 		}
 		w->path[plen] = '\0';
 	}
+	w->path[plen] = '\0';
 	closedir(d);
 }
 
@@ -185,11 +190,47 @@ sort_merge(struct cg_list *l)
 	l->n = w;
 }
 
+/* Keeps the entries sel selects. */
+static void
+filter(struct cg_list *l, const struct tally_cg_select *sel)
+{
+	size_t w = 0;
+
+	for (size_t r = 0; r < l->n; r++) {
+		if (tally_cg_selected(sel, l->arena + l->v[r].off))
+			l->v[w++] = l->v[r];
+	}
+	l->n = w;
+}
+
+/*
+ * The hierarchies usually hold the same groups, and kernfs lists a directory in an order that
+ * depends only on its names: when hierarchy k listed exactly what the first one did, in the
+ * same order, fold it into the first one's entries instead of sorting it in again.
+ */
+static void
+fold_chunk(struct cg_list *l, size_t first_n, size_t start, size_t start_arena)
+{
+	size_t n = l->n - start;
+
+	if (n != first_n)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(l->arena + l->v[i].off, l->arena + l->v[start + i].off) != 0)
+			return;
+	}
+	for (size_t i = 0; i < n; i++)
+		l->v[i].where |= l->v[start + i].where;
+	l->n = start;
+	l->arena_len = start_arena;
+}
+
 int
 tally_cg_list(const struct tally_cg_mounts *m, const struct tally_cg_select *sel,
               struct cg_list *out, int *unreadable)
 {
 	struct cg_walk w = { .sel = sel, .out = out };
+	size_t first_n = SIZE_MAX, start, start_arena;
 
 	out->n = out->arena_len = out->n_excess = 0;
 	for (int h = 0; h < TALLY_CG_NHIER; h++) {
@@ -214,13 +255,19 @@ tally_cg_list(const struct tally_cg_mounts *m, const struct tally_cg_select *sel
 			unreadable[h] = -errno;
 			continue;
 		}
+		start = out->n;
+		start_arena = out->arena_len;
 		strcpy(w.path, "/");
-		if (tally_cg_selected(sel, "/"))
-			w.rc = list_add(out, "/", w.bits);
+		w.rc = list_add(out, "/", w.bits);
 		walk_dir(&w, dfd, 0);
 		if (w.rc)
 			return w.rc;
+		if (first_n == SIZE_MAX)
+			first_n = out->n;
+		else
+			fold_chunk(out, first_n, start, start_arena);
 	}
+	filter(out, sel);
 	sort_merge(out);
 	if (sel->max_cgroups && out->n > sel->max_cgroups) {
 		out->n_excess = out->n - sel->max_cgroups;

@@ -50,7 +50,7 @@ struct cg_rd {
 	const struct tally_cg_mounts *m;
 	struct cg_fdbudget *b;
 	bool vanished;
-	char buf[CG_BUF];
+	char *buf; /* CG_BUF bytes, not zeroed: 1,000 groups a run */
 };
 
 void
@@ -120,7 +120,7 @@ read_file(struct cg_rd *rd, enum cg_file f)
 	if (fd == CG_FD_ABSENT)
 		return -ENOENT;
 	if (fd >= 0) {
-		n = pread(fd, rd->buf, sizeof(rd->buf) - 1, 0);
+		n = pread(fd, rd->buf, CG_BUF - 1, 0);
 		if (n >= 0)
 			goto done;
 		/* ENODEV: the group was removed under the open descriptor. */
@@ -138,7 +138,7 @@ read_file(struct cg_rd *rd, enum cg_file f)
 			g->fd[f] = CG_FD_ABSENT;
 		return -err;
 	}
-	n = read(fd, rd->buf, sizeof(rd->buf) - 1);
+	n = read(fd, rd->buf, CG_BUF - 1);
 	if (n < 0) {
 		int err = errno;
 
@@ -362,7 +362,8 @@ int
 tally_cg_group_read(struct cg_group *g, const struct tally_cg_mounts *m, struct cg_fdbudget *b,
                     struct tally_cg_stats *st)
 {
-	struct cg_rd rd = { .g = g, .m = m, .b = b };
+	char buf[CG_BUF];
+	struct cg_rd rd = { .g = g, .m = m, .b = b, .buf = buf };
 	uint32_t families_done = 0;
 
 	memset(st, 0, sizeof(*st));
