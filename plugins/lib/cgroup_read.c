@@ -20,6 +20,7 @@
 #define CG_BUF 8192
 /* v1 reports "no limit" as a huge page-aligned number; dd-agent's cut-off. */
 #define CG_V1_UNLIMITED (1ull << 60)
+#define CPU_ALL         (TALLY_CG_HAS_CPU | TALLY_CG_HAS_CPU_US | TALLY_CG_HAS_THROTTLE)
 
 const struct cg_file_desc tally_cg_files[CG_NFILES] = {
 	[CG_F_CPUACCT_USAGE] = { TALLY_CG_H_CPUACCT, "cpuacct.usage" },
@@ -213,7 +214,8 @@ cpu_v2(struct cg_rd *rd, struct tally_cg_stats *st)
 	uint64_t v[6];
 	uint32_t got;
 
-	if (read_file(rd, CG_F_V2_CPU_STAT) < 0)
+	/* A hybrid host's group in both: v1 gave it all, skip the extra read. */
+	if ((st->has & CPU_ALL) == CPU_ALL || read_file(rd, CG_F_V2_CPU_STAT) < 0)
 		return;
 	got = tally_cg_parse_keyed(rd->buf, keys, 6, v);
 	if (!(st->has & TALLY_CG_HAS_CPU) && (got & 1)) {
