@@ -4,12 +4,13 @@ cannot show: co-mounted cpu,cpuacct, pure cgroup v2, Amazon's /cgroup, a contain
 a hierarchy cannot be read or there are no cgroup mounts at all."""
 import os
 import shutil
+import subprocess
 import tempfile
 import threading
 import time
 
 from cgtest import FIXTURES, CgroupDirs
-from tallytest import run
+from tallytest import SRCDIR, TALLY_BIN, run
 
 CID = "4d2a3b6f0c1e8a9b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b"
 DOCKER = "/docker/" + CID
@@ -113,5 +114,27 @@ def test_unreadable_hierarchy_warns():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def test_configcheck():
+    """The example (every key) validates; a misspelt key and a bad value are reported."""
+    dirs = CgroupDirs()
+    with open(os.path.join(SRCDIR, "conf.d", "cgroup.yaml.example")) as f:
+        dirs.conf("cgroup.yaml", f.read())
+    p = subprocess.run([TALLY_BIN, "configcheck", "-c", dirs.config], capture_output=True,
+                       text=True, timeout=30)
+    assert p.returncode == 0, p.stdout + p.stderr
+    for key in ("procfs_root", "cgroupfs_root", "include", "exclude", "max_cgroups",
+                "io_per_device", "max_open_files"):
+        assert key + ":" in p.stdout, (key, p.stdout)
+    path = dirs.conf("cgroup.yaml", "instances:\n  - include: [/docker/*]\n"
+                     "    max_cgroup: 5\n    io_per_device: maybe\n")
+    p = subprocess.run([TALLY_BIN, "configcheck", "-c", dirs.config], capture_output=True,
+                       text=True, timeout=30)
+    out = p.stdout + p.stderr
+    assert p.returncode != 0, out
+    assert '%s:3:5: instances[0]: unknown key "max_cgroup"' % path in out, out
+    assert "%s:4:20:" % path in out, out
+
+
 if __name__ == "__main__":
-    run([test_every_layout, test_rates_on_a_changing_fixture, test_unreadable_hierarchy_warns])
+    run([test_every_layout, test_rates_on_a_changing_fixture, test_unreadable_hierarchy_warns,
+         test_configcheck])
