@@ -13,6 +13,7 @@
  *   a process  tally_cg_proc_read()          <procfs_root>/<pid>/cgroup -> tally_cg_procgroups
  *              tally_cg_read_pid()           stats of the groups a pid is in, per controller
  *              tally_cg_find_container()     path of a container id under the usual parents
+ *              tally_cg_read_container()     both: stats of a container id
  *   many       tally_cg_set_new()            a kept-open set: list + select + fd cache
  *              tally_cg_set_refresh()        re-list (include/exclude globs, max_cgroups)
  *              tally_cg_set_read()           read group i through kept-open fds
@@ -145,6 +146,13 @@ int tally_cg_read_pid(const struct tally_cg_mounts *m, const char *procfs_root, 
  */
 int tally_cg_find_container(const struct tally_cg_mounts *m, const char *id, char *out,
                             size_t out_len);
+
+/*
+ * tally_cg_find_container() then tally_cg_read_path(): a container's stats by its id. The path
+ * found goes to path (path_len bytes; may be NULL). 0, -ENOENT, -EINVAL.
+ */
+int tally_cg_read_container(const struct tally_cg_mounts *m, const char *id,
+                            struct tally_cg_stats *st, char *path, size_t path_len);
 
 /* Selection of a set: globs over group paths (fnmatch, FNM_PATHNAME: '*' stops at '/'). */
 struct tally_cg_select {

@@ -158,3 +158,17 @@ tally_cg_find_container(const struct tally_cg_mounts *m, const char *id, char *o
 	}
 	return -ENOENT;
 }
+
+int
+tally_cg_read_container(const struct tally_cg_mounts *m, const char *id, struct tally_cg_stats *st,
+                        char *path, size_t path_len)
+{
+	char found[PATH_MAX];
+	int rc = tally_cg_find_container(m, id, found, sizeof(found));
+
+	if (rc == 0)
+		rc = tally_cg_read_path(m, found, st);
+	if (rc == 0 && path && snprintf(path, path_len, "%s", found) >= (int)path_len)
+		rc = -ENAMETOOLONG;
+	return rc;
+}

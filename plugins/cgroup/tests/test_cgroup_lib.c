@@ -21,7 +21,8 @@
 
 #include "cgroup_int.h"
 
-#define CID "4d2a3b6f0c1e8a9b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b"
+#define CID2 "abababababababababababababababababababababababababababababababab"
+#define CID  "4d2a3b6f0c1e8a9b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b"
 
 static char proc_root[PATH_MAX], cg_root[PATH_MAX];
 
@@ -175,6 +176,11 @@ test_hybrid(void **state)
 	assert_int_equal(tally_cg_find_container(&m, CID, out, sizeof(out)), 0);
 	assert_string_equal(out, "/docker/" CID);
 	assert_int_equal(tally_cg_find_container(&m, "abc", out, sizeof(out)), -ENOENT);
+	assert_int_equal(tally_cg_find_container(&m, "../x", out, sizeof(out)), -EINVAL);
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(tally_cg_read_container(&m, CID, &st, out, sizeof(out)), 0);
+	assert_docker_stats(&st, false);
+	assert_string_equal(out, "/docker/" CID);
 	tally_cg_mounts_clear(&m);
 }
 
@@ -202,6 +208,7 @@ test_purev2(void **state)
 {
 	struct tally_cg_mounts m;
 	struct tally_cg_stats st;
+	char out[256];
 
 	(void)state;
 	discover("purev2", &m);
@@ -215,6 +222,10 @@ test_purev2(void **state)
 	assert_false(st.has & TALLY_CG_HAS_PIDS_LIMIT); /* pids.max is "max" */
 	assert_int_equal(st.psi_mem_some_us, 250000);
 	assert_int_equal(tally_cg_read_pid(&m, proc_root, 4242, &st), 0);
+	assert_docker_stats(&st, true);
+	/* the systemd cgroup driver's container scope */
+	assert_int_equal(tally_cg_read_container(&m, CID2, &st, out, sizeof(out)), 0);
+	assert_string_equal(out, "/system.slice/docker-" CID2 ".scope");
 	assert_docker_stats(&st, true);
 	tally_cg_mounts_clear(&m);
 }

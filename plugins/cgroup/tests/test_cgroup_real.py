@@ -45,7 +45,8 @@ def test_v1_cpu_memory_pids():
     kernel_pct = (u1 - u0) / 1e7 / (t1 - t0)
     burn, hld = NAME + "/burn", NAME + "/hold"
     within(res.value("cgroup.cpu.usage", burn), kernel_pct, 0.15, "cgroup.cpu.usage")
-    within(res.value("cgroup.cpu.usage", burn), 50.0, 0.15, "cgroup.cpu.usage vs quota")
+    # the quota caps it (a busy machine may give it less, never more)
+    assert res.value("cgroup.cpu.usage", burn) <= 50.0 * 1.15, res.value("cgroup.cpu.usage", burn)
     user_sys = res.value("cgroup.cpu.user", burn) + res.value("cgroup.cpu.system", burn)
     within(user_sys, kernel_pct, 0.35, "cgroup.cpu.user + system (USER_HZ ticks)")
     assert res.value("cgroup.cpu.throttled", burn) > 0, "a 50% quota throttles"
