@@ -369,6 +369,94 @@ test_set_vanish(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Removed between the listing and the read: -ENOENT, quietly. */
+static void
+test_vanish_before_read(void **state)
+{
+	static const char *const inc[] = { "/system.slice/*" };
+	struct tally_cg_select sel = { .include = inc, .n_include = 1 };
+	char tmp[] = "/tmp/tally-cgfix-XXXXXX", cmd[PATH_MAX * 2];
+	struct tally_cg_set_info info;
+	struct tally_cg_mounts m;
+	struct tally_cg_stats st;
+	struct tally_cg_set *s;
+
+	(void)state;
+	assert_non_null(mkdtemp(tmp));
+	snprintf(cmd, sizeof(cmd), "cp -r %s/hybrid/. %s/", FIXTURES, tmp);
+	assert_int_equal(system(cmd), 0);
+	tally_cg_default_roots(tmp, proc_root, sizeof(proc_root), cg_root, sizeof(cg_root));
+	assert_int_equal(tally_cg_mounts_discover(&m, proc_root, cg_root), 0);
+	s = tally_cg_set_new(&m, 0);
+	assert_int_equal(tally_cg_set_refresh(s, &sel, &info), 0);
+	assert_int_equal(info.n_groups, 2);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s/sys/fs/cgroup/*/system.slice/cron.service", tmp);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(tally_cg_set_read(s, 0, &st), -ENOENT);
+	assert_int_equal(tally_cg_set_read(s, 1, &st), 0);
+	tally_cg_set_free(s);
+	tally_cg_mounts_clear(&m);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	assert_int_equal(system(cmd), 0);
+}
+
+/*
+ * On this host's real cgroupfs (as root): a group removed under its kept-open descriptors
+ * reads ENODEV; the read says -ENOENT and the descriptors are closed at once.
+ */
+static char real_top[64], real_dir[PATH_MAX];
+
+/* Runs also when an assertion failed: the groups the test made go. */
+static int
+teardown_real(void **state)
+{
+	(void)state;
+	if (real_dir[0])
+		rmdir(real_dir);
+	if (real_top[0])
+		rmdir(real_top);
+	return 0;
+}
+
+static void
+test_real_vanish_enodev(void **state)
+{
+	static const char *const inc[] = { "/tally-unit-*/*" };
+	struct tally_cg_select sel = { .include = inc, .n_include = 1 };
+	char *top = real_top, *dir = real_dir;
+	struct tally_cg_set_info info;
+	struct tally_cg_mounts m;
+	struct tally_cg_stats st;
+	struct tally_cg_set *s;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	snprintf(top, sizeof(real_top), "/sys/fs/cgroup/memory/tally-unit-%d", (int)getpid());
+	if (mkdir(top, 0755) < 0) {
+		top[0] = '\0';
+		skip();
+	}
+	snprintf(dir, sizeof(real_dir), "%s/g", top);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_int_equal(tally_cg_mounts_discover(&m, "/proc", "/sys/fs/cgroup"), 0);
+	s = tally_cg_set_new(&m, 0);
+	assert_int_equal(tally_cg_set_refresh(s, &sel, &info), 0);
+	assert_int_equal(info.n_groups, 1);
+	assert_int_equal(tally_cg_set_read(s, 0, &st), 0);
+	assert_true(st.has & TALLY_CG_HAS_MEM);
+	assert_int_equal(tally_cg_set_refresh(s, &sel, &info), 0);
+	assert_int_equal(info.n_fds, 3); /* memory.usage_in_bytes, .stat, .limit_in_bytes */
+	assert_int_equal(rmdir(dir), 0);
+	assert_int_equal(tally_cg_set_read(s, 0, &st), -ENOENT);
+	assert_int_equal(rmdir(top), 0);
+	assert_int_equal(tally_cg_set_refresh(s, &sel, &info), 0);
+	assert_int_equal(info.n_groups, 0);
+	assert_int_equal(info.n_fds, 0);
+	tally_cg_set_free(s);
+	tally_cg_mounts_clear(&m);
+}
+
 /* A bound of 3 descriptors: the rest is read open-per-read, with the same values. */
 static void
 test_set_fd_bound(void **state)
@@ -401,11 +489,18 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parsers),    cmocka_unit_test(test_hybrid),
-		cmocka_unit_test(test_comounted),  cmocka_unit_test(test_purev2),
-		cmocka_unit_test(test_amazon),     cmocka_unit_test(test_container),
-		cmocka_unit_test(test_mountsonly), cmocka_unit_test(test_set_select),
-		cmocka_unit_test(test_set_vanish), cmocka_unit_test(test_set_fd_bound),
+		cmocka_unit_test(test_parsers),
+		cmocka_unit_test(test_hybrid),
+		cmocka_unit_test(test_comounted),
+		cmocka_unit_test(test_purev2),
+		cmocka_unit_test(test_amazon),
+		cmocka_unit_test(test_container),
+		cmocka_unit_test(test_mountsonly),
+		cmocka_unit_test(test_set_select),
+		cmocka_unit_test(test_set_vanish),
+		cmocka_unit_test(test_set_fd_bound),
+		cmocka_unit_test(test_vanish_before_read),
+		cmocka_unit_test_teardown(test_real_vanish_enodev, teardown_real),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
