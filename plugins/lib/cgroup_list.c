@@ -122,6 +122,17 @@ list_add(struct cg_list *l, const char *path, uint32_t bits)
 	return 0;
 }
 
+/* cgroupfs fills d_type; a fixture's filesystem may not. */
+static bool
+is_dir(int dfd, const struct dirent *de)
+{
+	struct stat sb;
+
+	if (de->d_type != DT_UNKNOWN)
+		return de->d_type == DT_DIR;
+	return fstatat(dfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(sb.st_mode);
+}
+
 /* Lists the subgroups of the directory dfd (at w->path, depth components); takes dfd. */
 static void
 walk_dir(struct cg_walk *w, int dfd, size_t depth)
@@ -139,7 +150,7 @@ walk_dir(struct cg_walk *w, int dfd, size_t depth)
 		size_t nlen, off;
 		int cfd;
 
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+		if (de->d_name[0] == '.' || !is_dir(dirfd(d), de))
 			continue;
 		/* "/" + name at the root, "/a" + "/" + name below it. */
 		nlen = strlen(de->d_name);

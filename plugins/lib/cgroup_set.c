@@ -152,6 +152,16 @@ tally_cg_set_path(const struct tally_cg_set *s, size_t i)
 	return i < s->n ? s->groups[i].path : NULL;
 }
 
+static bool
+group_had_fds(const struct cg_group *g)
+{
+	for (int f = 0; f < CG_NFILES; f++) {
+		if (g->fd[f] >= 0)
+			return true;
+	}
+	return false;
+}
+
 int
 tally_cg_set_read(struct tally_cg_set *s, size_t i, struct tally_cg_stats *st)
 {
@@ -160,7 +170,15 @@ tally_cg_set_read(struct tally_cg_set *s, size_t i, struct tally_cg_stats *st)
 	if (i >= s->n)
 		return -EINVAL;
 	rc = tally_cg_group_read(&s->groups[i], s->m, &s->budget, st);
-	/* A vanished group's descriptors are dead: give them back now, not at the next refresh. */
+	/*
+	 * A vanished group's descriptors are dead: give them back now, not at the next refresh.
+	 * The path may already hold a new group (a restarted systemd service): read it afresh
+	 * once, so the restart costs no run.
+	 */
+	if (rc == -ENOENT && group_had_fds(&s->groups[i])) {
+		tally_cg_group_close(&s->groups[i], &s->budget);
+		rc = tally_cg_group_read(&s->groups[i], s->m, &s->budget, st);
+	}
 	if (rc == -ENOENT)
 		tally_cg_group_close(&s->groups[i], &s->budget);
 	return rc;

@@ -447,6 +447,13 @@ test_real_vanish_enodev(void **state)
 	assert_true(st.has & TALLY_CG_HAS_MEM);
 	assert_int_equal(tally_cg_set_refresh(s, &sel, &info), 0);
 	assert_int_equal(info.n_fds, 3); /* memory.usage_in_bytes, .stat, .limit_in_bytes */
+	/* removed and made again under the same path (a restarted service): read afresh */
+	assert_int_equal(rmdir(dir), 0);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_int_equal(tally_cg_set_read(s, 0, &st), 0);
+	assert_true(st.has & TALLY_CG_HAS_MEM);
+	assert_int_equal(tally_cg_set_refresh(s, &sel, &info), 0);
+	assert_int_equal(info.n_fds, 3);
 	assert_int_equal(rmdir(dir), 0);
 	assert_int_equal(tally_cg_set_read(s, 0, &st), -ENOENT);
 	assert_int_equal(rmdir(top), 0);
