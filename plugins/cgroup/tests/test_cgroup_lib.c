@@ -4,9 +4,11 @@
  * containerised agent's mountinfo, only the host's /proc/mounts) and this hybrid host's own,
  * through the same code the check runs. Parsers are fed the kernel documentation's formats.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -492,6 +494,45 @@ test_set_fd_bound(void **state)
 	tally_cg_mounts_clear(&m);
 }
 
+/* RLIMIT_NOFILE reached by someone else: reads go on, the cache stops growing. */
+static void
+test_out_of_fds(void **state)
+{
+	struct tally_cg_select sel = { 0 };
+	struct tally_cg_set_info info;
+	struct tally_cg_mounts m;
+	struct tally_cg_stats st;
+	struct tally_cg_set *s;
+	struct rlimit saved, low;
+	int hog[64], n_hog = 0;
+
+	(void)state;
+	discover("hybrid", &m);
+	s = tally_cg_set_new(&m, 0);
+	assert_int_equal(tally_cg_set_refresh(s, &sel, &info), 0);
+	/* the docker group's first files get cached, then the process runs out */
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	low = saved;
+	low.rlim_cur = 64;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	while (n_hog < 64 && (hog[n_hog] = open("/dev/null", O_RDONLY)) >= 0)
+		n_hog++;
+	/* free exactly two: one cached, then EMFILE, shed, retried */
+	close(hog[--n_hog]);
+	close(hog[--n_hog]);
+	for (size_t i = 0; i < info.n_groups; i++) {
+		if (strcmp(tally_cg_set_path(s, i), "/docker/" CID) == 0) {
+			assert_int_equal(tally_cg_set_read(s, i, &st), 0);
+			assert_docker_stats(&st, false);
+		}
+	}
+	while (n_hog > 0)
+		close(hog[--n_hog]);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+	tally_cg_set_free(s);
+	tally_cg_mounts_clear(&m);
+}
+
 int
 main(void)
 {
@@ -508,6 +549,7 @@ main(void)
 		cmocka_unit_test(test_set_fd_bound),
 		cmocka_unit_test(test_vanish_before_read),
 		cmocka_unit_test_teardown(test_real_vanish_enodev, teardown_real),
+		cmocka_unit_test(test_out_of_fds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
