@@ -105,6 +105,30 @@ def test_rates_on_a_changing_fixture():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def test_device_names():
+    """io_per_device names a device this machine has (its /sys/dev/block link) as device_name:."""
+    devs = sorted(os.listdir("/sys/dev/block")) if os.path.isdir("/sys/dev/block") else []
+    if not devs:
+        return  # nothing to name on this machine; the MAJ:MIN tag is tested above
+    devno = devs[0]
+    name = os.path.basename(os.readlink("/sys/dev/block/" + devno))
+    dirs = CgroupDirs()
+    tmp = tempfile.mkdtemp(prefix="tally-cgfix-")
+    try:
+        shutil.copytree(os.path.join(FIXTURES, "hybrid"), tmp, dirs_exist_ok=True)
+        with open(os.path.join(tmp, "sys/fs/cgroup/blkio", DOCKER.lstrip("/"),
+                               "blkio.throttle.io_service_bytes"), "w") as f:
+            f.write("%s Read 4096\n%s Write 0\n%s Sync 4096\n%s Async 0\n%s Discard 0\n"
+                    "%s Total 4096\nTotal 4096\n" % ((devno,) * 6))
+        res = dirs.run_check(instance(tmp, "proc", "sys/fs/cgroup", "    io_per_device: true\n"),
+                             args=("--rate", "--json"))
+        assert res.proc.returncode == 0, res.proc.stderr
+        assert res.value("cgroup.io.read_bytes", DOCKER, "device:" + devno,
+                         "device_name:" + name) == 0, res.objs
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def test_unreadable_hierarchy_warns():
     dirs = CgroupDirs()
     tmp = tempfile.mkdtemp(prefix="tally-cgfix-")
@@ -153,5 +177,6 @@ def test_configcheck():
 
 
 if __name__ == "__main__":
-    run([test_every_layout, test_rates_on_a_changing_fixture, test_unreadable_hierarchy_warns,
+    run([test_every_layout, test_rates_on_a_changing_fixture, test_device_names,
+         test_unreadable_hierarchy_warns,
          test_configcheck])

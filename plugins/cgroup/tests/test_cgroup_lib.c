@@ -333,13 +333,31 @@ test_set_select(void **state)
 	tally_cg_mounts_clear(&m);
 }
 
+/* A copy of a fixture the test may change; removed by teardown_fix, also after a failure. */
+static char fix_tmp[32];
+
+static int
+teardown_fix(void **state)
+{
+	char cmd[64];
+
+	(void)state;
+	if (fix_tmp[0] && strcmp(fix_tmp, "/tmp/tally-cgfix-XXXXXX") != 0) {
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", fix_tmp);
+		if (system(cmd) != 0)
+			return -1;
+	}
+	fix_tmp[0] = '\0';
+	return 0;
+}
+
 /* A copy of the hybrid fixture whose groups the test may remove. */
 static void
 test_set_vanish(void **state)
 {
 	static const char *const inc[] = { "/system.slice/*" };
 	struct tally_cg_select sel = { .include = inc, .n_include = 1 };
-	char tmp[] = "/tmp/tally-cgfix-XXXXXX", cmd[PATH_MAX * 2];
+	char *tmp = fix_tmp, cmd[PATH_MAX * 2];
 	struct tally_cg_set_info info;
 	struct tally_cg_mounts m;
 	struct tally_cg_stats st;
@@ -347,6 +365,7 @@ test_set_vanish(void **state)
 	size_t fds;
 
 	(void)state;
+	strcpy(fix_tmp, "/tmp/tally-cgfix-XXXXXX");
 	assert_non_null(mkdtemp(tmp));
 	snprintf(cmd, sizeof(cmd), "cp -r %s/hybrid/. %s/", FIXTURES, tmp);
 	assert_int_equal(system(cmd), 0);
@@ -367,8 +386,6 @@ test_set_vanish(void **state)
 	assert_string_equal(tally_cg_set_path(s, 0), "/system.slice/cron.service");
 	tally_cg_set_free(s);
 	tally_cg_mounts_clear(&m);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
-	assert_int_equal(system(cmd), 0);
 }
 
 /* Removed between the listing and the read: -ENOENT, quietly. */
@@ -377,13 +394,14 @@ test_vanish_before_read(void **state)
 {
 	static const char *const inc[] = { "/system.slice/*" };
 	struct tally_cg_select sel = { .include = inc, .n_include = 1 };
-	char tmp[] = "/tmp/tally-cgfix-XXXXXX", cmd[PATH_MAX * 2];
+	char *tmp = fix_tmp, cmd[PATH_MAX * 2];
 	struct tally_cg_set_info info;
 	struct tally_cg_mounts m;
 	struct tally_cg_stats st;
 	struct tally_cg_set *s;
 
 	(void)state;
+	strcpy(fix_tmp, "/tmp/tally-cgfix-XXXXXX");
 	assert_non_null(mkdtemp(tmp));
 	snprintf(cmd, sizeof(cmd), "cp -r %s/hybrid/. %s/", FIXTURES, tmp);
 	assert_int_equal(system(cmd), 0);
@@ -398,8 +416,6 @@ test_vanish_before_read(void **state)
 	assert_int_equal(tally_cg_set_read(s, 1, &st), 0);
 	tally_cg_set_free(s);
 	tally_cg_mounts_clear(&m);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
-	assert_int_equal(system(cmd), 0);
 }
 
 /*
@@ -545,9 +561,9 @@ main(void)
 		cmocka_unit_test(test_container),
 		cmocka_unit_test(test_mountsonly),
 		cmocka_unit_test(test_set_select),
-		cmocka_unit_test(test_set_vanish),
+		cmocka_unit_test_teardown(test_set_vanish, teardown_fix),
 		cmocka_unit_test(test_set_fd_bound),
-		cmocka_unit_test(test_vanish_before_read),
+		cmocka_unit_test_teardown(test_vanish_before_read, teardown_fix),
 		cmocka_unit_test_teardown(test_real_vanish_enodev, teardown_real),
 		cmocka_unit_test(test_out_of_fds),
 	};
