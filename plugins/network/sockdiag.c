@@ -53,7 +53,7 @@ net_tcp_group_of(int s)
 }
 
 static int
-send_dump(int fd, int family)
+send_dump(int fd, int family, int protocol)
 {
 	struct {
 		struct nlmsghdr nlh;
@@ -66,7 +66,7 @@ send_dump(int fd, int family)
 	msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	msg.req.sdiag_family = (uint8_t)family;
-	msg.req.sdiag_protocol = IPPROTO_TCP;
+	msg.req.sdiag_protocol = (uint8_t)protocol;
 	msg.req.idiag_states = ~0u; /* every state */
 	if (sendto(fd, &msg, sizeof(msg), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
 		return -errno;
@@ -98,14 +98,14 @@ count_batch(const char *buf, size_t len, uint32_t counts[NET_TCP_NSTATES])
 }
 
 int
-net_sockdiag_count(int fd, int family, uint32_t counts[NET_TCP_NSTATES])
+net_sockdiag_count(int fd, int family, int protocol, uint32_t counts[NET_TCP_NSTATES])
 {
 	/* 32 KiB: the kernel fills a dump datagram up to about this much */
 	_Alignas(struct nlmsghdr) char buf[32768];
 	int rc;
 
 	memset(counts, 0, NET_TCP_NSTATES * sizeof(counts[0]));
-	rc = send_dump(fd, family);
+	rc = send_dump(fd, family, protocol);
 	while (rc == 0) {
 		ssize_t n = recv(fd, buf, sizeof(buf), 0);
 

@@ -27,9 +27,10 @@ const char *net_tcp_group_name(enum net_tcp_group g);
 int net_tcp_group_of(int s);
 
 /*
- * Counts family's (AF_INET or AF_INET6) TCP sockets by state into counts[] (zeroed first),
- * dumping them over fd, a NETLINK_SOCK_DIAG socket. Returns 0 or a negative errno.
+ * Counts family's (AF_INET or AF_INET6) sockets of protocol (IPPROTO_TCP, IPPROTO_UDP) by
+ * state into counts[] (zeroed first), dumping them over fd, a NETLINK_SOCK_DIAG socket.
+ * Returns 0 or a negative errno.
  */
-int net_sockdiag_count(int fd, int family, uint32_t counts[NET_TCP_NSTATES]);
+int net_sockdiag_count(int fd, int family, int protocol, uint32_t counts[NET_TCP_NSTATES]);
 
 #endif

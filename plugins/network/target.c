@@ -3,6 +3,7 @@
  */
 #include "target.h"
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -256,21 +257,36 @@ submit_counts(struct submit *s, const char *prefix, const uint32_t counts[NET_TC
 static void
 submit_states(struct net_target *t, struct submit *s)
 {
+	/* TCP by state; UDP sockets counted whatever their state, as Datadog's udp4.connections */
 	static const struct {
-		int family;
+		int family, protocol;
 		const char *prefix;
-	} fams[] = { { AF_INET, "system.net.tcp4." }, { AF_INET6, "system.net.tcp6." } };
+	} dumps[] = {
+		{ AF_INET, IPPROTO_TCP, "system.net.tcp4." },
+		{ AF_INET6, IPPROTO_TCP, "system.net.tcp6." },
+		{ AF_INET, IPPROTO_UDP, "system.net.udp4.connections" },
+		{ AF_INET6, IPPROTO_UDP, "system.net.udp6.connections" },
+	};
 	uint32_t counts[NET_TCP_NSTATES];
 	int rc = diag_socket(t);
 
-	for (size_t i = 0; rc == 0 && i < sizeof(fams) / sizeof(fams[0]); i++) {
-		rc = net_sockdiag_count(t->diag_fd, fams[i].family, counts);
-		if (rc == -EAFNOSUPPORT || rc == -ENOENT) { /* no IPv6 in this kernel */
+	for (size_t i = 0; rc == 0 && i < sizeof(dumps) / sizeof(dumps[0]); i++) {
+		double total = 0;
+
+		rc = net_sockdiag_count(t->diag_fd, dumps[i].family, dumps[i].protocol, counts);
+		if (rc == -EAFNOSUPPORT || rc == -ENOENT) { /* no IPv6 (or UDP diag) here */
 			rc = 0;
 			continue;
 		}
-		if (rc == 0)
-			submit_counts(s, fams[i].prefix, counts);
+		if (rc < 0)
+			break;
+		if (dumps[i].protocol == IPPROTO_TCP) {
+			submit_counts(s, dumps[i].prefix, counts);
+			continue;
+		}
+		for (int st = 0; st < NET_TCP_NSTATES; st++)
+			total += counts[st];
+		s->ops->gauge(s->ctx, dumps[i].prefix, total, s->tags + 1, s->n_tags - 1);
 	}
 	if (rc < 0) {
 		s->ops->log(s->ctx, TALLY_CHECK_LOG_WARN, "sock_diag failed netns=%s err=%s",

@@ -157,6 +157,7 @@ def test_connection_state():
     ns = Netns("d", 3)
     try:
         ns.spawn(TCP_SINK)
+        ns.spawn(UDP_NO_READ)
         conn, _ = tcp_sender(ns, 1)
         r = d.run_check({"namespaces": [ns.name], "collect_connection_state": True},
                         args=("--json",))
@@ -169,6 +170,9 @@ def test_connection_state():
         assert r.value("system.net.tcp6.established", netns=ns.name) == 0
         assert r.value("system.net.tcp4.opening", netns=ns.name) == 0
         assert r.value("system.net.tcp4.closing", netns=ns.name) == 0
+        # the one UDP socket of the namespace, as Datadog's udp4.connections counts it
+        assert r.value("system.net.udp4.connections", netns=ns.name) == 1
+        assert r.value("system.net.udp6.connections", netns=ns.name) == 0
         # on the host: at least the sender's end, as ss counts them
         ss = sh("ss", "-H", "-t4", "-n", "state", "established").stdout.splitlines()
         got = r.value("system.net.tcp4.established")
