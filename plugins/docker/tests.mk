@@ -1,2 +1,4 @@
 # plugins/docker: the docker check's unit and integration tests (included from tests/local.mk, after
 # UNIT_TESTS and INTEGRATION_TESTS are set; unit tests go inside `if HAVE_CMOCKA`).
+# The private Docker engine every docker-based integration test starts (tests/integration/dockerd.py).
+EXTRA_DIST += tests/integration/dockerd.py
