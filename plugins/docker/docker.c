@@ -346,7 +346,8 @@ engine_down(struct docker_state *st, const struct tally_check_ops *ops, struct t
 	ops->service_check(ctx, "docker.service_up", TALLY_CHECK_CRITICAL, NULL, 0, why);
 	ops->log(ctx, TALLY_CHECK_LOG_ERROR, "docker engine: %s", why);
 	docker_engine_reset(st->eng); /* it may come back as another version */
-	return rc;
+	/* the agent reads -ETIMEDOUT from run() as "the run overran", which this is not */
+	return rc == -ETIMEDOUT ? -EIO : rc;
 }
 
 static void
