@@ -5,3 +5,4 @@ EXTRA_DIST += tests/integration/dockerd.py
 INTEGRATION_TESTS += plugins/docker/tests/test_docker_socket.py
 EXTRA_DIST += plugins/docker/tests/dockertest.py
 INTEGRATION_TESTS += plugins/docker/tests/test_docker_engine.py
+INTEGRATION_TESTS += plugins/docker/tests/test_docker_parity.py
