@@ -6,3 +6,5 @@ INTEGRATION_TESTS += plugins/docker/tests/test_docker_socket.py
 EXTRA_DIST += plugins/docker/tests/dockertest.py
 INTEGRATION_TESTS += plugins/docker/tests/test_docker_engine.py
 INTEGRATION_TESTS += plugins/docker/tests/test_docker_parity.py
+INTEGRATION_TESTS += plugins/docker/tests/test_docker_origin.py
+EXTRA_DIST += plugins/docker/tests/dsd_send.c
