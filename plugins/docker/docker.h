@@ -12,8 +12,8 @@
 #include <tally/check.h>
 
 #include "cgroup.h"
+#include "ctrstats.h"
 #include "engine.h"
-#include "sample.h"
 #include "tags.h"
 
 /* One container's row of the previous --stats sample, to turn counters into CPU %. */

@@ -1,7 +1,7 @@
 # plugins/docker: the bundled docker check (its build rules; tests in tests.mk).
 DOCKER_SRC = plugins/docker/docker.c plugins/docker/docker.h plugins/docker/engine.c \
 	plugins/docker/engine.h plugins/docker/tags.c plugins/docker/tags.h \
-	plugins/docker/sample.c plugins/docker/sample.h plugins/docker/submit.c \
+	plugins/docker/ctrstats.c plugins/docker/ctrstats.h plugins/docker/submit.c \
 	plugins/docker/statstab.c
 checkplugin_LTLIBRARIES += plugins/docker/docker.la
 plugins_docker_docker_la_SOURCES = $(DOCKER_SRC)

@@ -8,3 +8,13 @@ INTEGRATION_TESTS += plugins/docker/tests/test_docker_engine.py
 INTEGRATION_TESTS += plugins/docker/tests/test_docker_parity.py
 INTEGRATION_TESTS += plugins/docker/tests/test_docker_origin.py
 EXTRA_DIST += plugins/docker/tests/dsd_send.c
+if HAVE_CMOCKA
+UNIT_TESTS += plugins/docker/tests/test_docker_units
+plugins_docker_tests_test_docker_units_SOURCES = plugins/docker/tests/test_docker_units.c \
+	plugins/docker/tags.c plugins/docker/tags.h plugins/docker/ctrstats.c plugins/docker/ctrstats.h \
+	plugins/docker/engine.c plugins/docker/engine.h
+plugins_docker_tests_test_docker_units_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/docker \
+	-I$(top_srcdir)/plugins/lib -D_GNU_SOURCE
+plugins_docker_tests_test_docker_units_CFLAGS = $(UNIT_CFLAGS)
+plugins_docker_tests_test_docker_units_LDADD = $(CGROUP_LIB) $(UNIT_LIBS)
+endif

@@ -1,10 +1,10 @@
 /*
- * sample.h: one running container's raw counters, read from the host's files (the cgroup
+ * ctrstats.h: one running container's raw counters, read from the host's files (the cgroup
  * library, <procfs_root>/<pid>/net/dev) or, for what those cannot give, from the engine's
  * stats API. Called from the check's run (one instance's thread).
  */
-#ifndef TALLY_DOCKER_SAMPLE_H
-#define TALLY_DOCKER_SAMPLE_H
+#ifndef TALLY_DOCKER_CTRSTATS_H
+#define TALLY_DOCKER_CTRSTATS_H
 
 #include <stdbool.h>
 #include <stddef.h>

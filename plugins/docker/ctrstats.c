@@ -1,7 +1,7 @@
 /*
- * sample.c: net/dev parsing and the stats-API fallback (see sample.h).
+ * ctrstats.c: net/dev parsing and the stats-API fallback (see ctrstats.h).
  */
-#include "sample.h"
+#include "ctrstats.h"
 
 #include <errno.h>
 #include <fcntl.h>
