@@ -18,3 +18,12 @@ plugins_docker_tests_test_docker_units_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
 plugins_docker_tests_test_docker_units_CFLAGS = $(UNIT_CFLAGS)
 plugins_docker_tests_test_docker_units_LDADD = $(CGROUP_LIB) $(UNIT_LIBS)
 endif
+# The tagger (core/tagger.c) the docker check publishes to, and the receive path reading it.
+if HAVE_CMOCKA
+UNIT_TESTS += tests/unit/test_tagger
+tests_unit_test_tagger_SOURCES = tests/unit/test_tagger.c core/tagger.c core/tagger.h \
+	core/rx_process.c core/rx_process.h $(CORE_PARSE_SRC) $(CORE_AGG_SRC) core/batch.c \
+	core/log.c core/xmem.c
+tests_unit_test_tagger_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_tagger_LDADD = $(UNIT_LIBS)
+endif
