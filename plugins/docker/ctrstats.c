@@ -12,42 +12,33 @@
 
 #include <json-c/json.h>
 
+#include "procnet.h"
+
 #define NETDEV_MAX 65536
 
 size_t
 docker_netdev_parse(const char *text, struct docker_sample *s)
 {
-	const char *line = text;
+	struct tally_netdev_set set = { 0 };
 
 	s->n_if = 0;
-	for (int skip = 0; skip < 2 && line; skip++) {
-		line = strchr(line, '\n');
-		if (line)
-			line++;
-	}
-	while (line && *line && s->n_if < DOCKER_MAX_IFS) {
-		const char *colon = strchr(line, ':'), *eol = strchr(line, '\n');
-		unsigned long long v[9];
-		const char *name = line;
-		size_t nl;
+	s->has_net = false;
+	/* the network library's parser finds the columns by the header's names */
+	if (tally_netdev_parse(text, strlen(text), &set) < 0)
+		return 0;
+	for (size_t i = 0; i < set.n && s->n_if < DOCKER_MAX_IFS; i++) {
+		const struct tally_netdev *d = &set.dev[i];
+		struct docker_netif *f;
 
-		if (!colon || (eol && colon > eol))
-			break;
-		while (*name == ' ')
-			name++;
-		nl = (size_t)(colon - name);
-		if (sscanf(colon + 1, "%llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
-		           &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8]) == 9 &&
-		    !(nl == 2 && strncmp(name, "lo", 2) == 0) && nl < sizeof(s->ifs[0].name)) {
-			struct docker_netif *f = &s->ifs[s->n_if++];
-
-			memcpy(f->name, name, nl);
-			f->name[nl] = '\0';
-			f->rx_bytes = v[0];
-			f->tx_bytes = v[8];
-		}
-		line = eol ? eol + 1 : NULL;
+		/* the engine reports only the interfaces it created: not lo */
+		if (strcmp(d->name, "lo") == 0 || !(d->have & (1u << TALLY_NETDEV_RX_BYTES)))
+			continue;
+		f = &s->ifs[s->n_if++];
+		snprintf(f->name, sizeof(f->name), "%s", d->name);
+		f->rx_bytes = d->v[TALLY_NETDEV_RX_BYTES];
+		f->tx_bytes = d->v[TALLY_NETDEV_TX_BYTES];
 	}
+	tally_netdev_set_free(&set);
 	s->has_net = true;
 	return s->n_if;
 }

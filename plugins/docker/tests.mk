@@ -16,7 +16,8 @@ plugins_docker_tests_test_docker_units_SOURCES = plugins/docker/tests/test_docke
 plugins_docker_tests_test_docker_units_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/docker \
 	-I$(top_srcdir)/plugins/lib -D_GNU_SOURCE
 plugins_docker_tests_test_docker_units_CFLAGS = $(UNIT_CFLAGS)
-plugins_docker_tests_test_docker_units_LDADD = $(CGROUP_LIB) $(UNIT_LIBS)
+plugins_docker_tests_test_docker_units_LDADD = $(CGROUP_LIB) plugins/lib/libtallynet.la \
+	$(UNIT_LIBS)
 endif
 # The tagger (core/tagger.c) the docker check publishes to, and the receive path reading it.
 if HAVE_CMOCKA
