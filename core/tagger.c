@@ -39,6 +39,10 @@ struct tally_tagger_view {
 	size_t n;
 	struct ent **index; /* open addressing, index_cap slots (a power of two) */
 	size_t index_cap;
+	/* the last container looked up (lines of one datagram name the same one): id, entry */
+	char last_id[128];
+	size_t last_len; /* 0: none */
+	const struct ent *last;
 };
 
 static uint64_t
@@ -200,6 +204,8 @@ tally_tagger_view_new(void)
 static void
 view_clear(struct tally_tagger_view *v)
 {
+	v->last_len = 0;
+	v->last = NULL;
 	for (size_t i = 0; i < v->n; i++)
 		free(v->ents[i]);
 	free(v->ents);
@@ -290,14 +296,20 @@ const struct tally_slice *
 tally_tagger_view_container(struct tally_tagger_view *v, const char *id, size_t len, int64_t now_s,
                             size_t *n)
 {
-	char key[sizeof(CONTAINER_PREFIX) + 128];
+	char key[sizeof(CONTAINER_PREFIX) + sizeof(v->last_id)];
 	size_t pl = sizeof(CONTAINER_PREFIX) - 1;
+	uint64_t gen = atomic_load_explicit(&store.gen, memory_order_acquire);
 
-	if (len > 128) {
+	if (len == 0 || len > sizeof(v->last_id)) {
 		*n = 0;
 		return NULL;
 	}
+	if (gen == v->gen && len == v->last_len && memcmp(v->last_id, id, len) == 0)
+		return found(v->last, now_s, n);
 	memcpy(key, CONTAINER_PREFIX, pl);
 	memcpy(key + pl, id, len);
-	return tally_tagger_view_get(v, key, pl + len, now_s, n);
+	v->last = view_find(v, key, pl + len, hash_key(key, pl + len));
+	memcpy(v->last_id, id, len);
+	v->last_len = len;
+	return found(v->last, now_s, n);
 }

@@ -12,3 +12,9 @@ plugins_docker_docker_la_LIBADD = $(CGROUP_LIB) plugins/lib/libtallynet.la $(CUR
 	$(JSONC_LIBS)
 TALLY_BUILDTREE_CHECKS += plugins/docker/docker.la
 EXTRA_DIST += plugins/docker/README.md conf.d/docker.yaml.default conf.d/docker.yaml.example
+# bench/tagger_bench: what container tags cost on the receive path (run by hand).
+noinst_PROGRAMS += bench/tagger_bench
+bench_tagger_bench_SOURCES = bench/tagger_bench.c core/rx_process.c core/rx_process.h \
+	core/tagger.c core/tagger.h $(CORE_BASE_SRC) $(CORE_PARSE_SRC) $(CORE_AGG_SRC)
+bench_tagger_bench_CFLAGS = $(AM_CFLAGS) $(CORE_CFLAGS)
+bench_tagger_bench_LDADD = $(CORE_LIBS) -lm
