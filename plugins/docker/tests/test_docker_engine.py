@@ -3,6 +3,7 @@ per image and totals, images, per-container metrics and their tags (container_na
 docker_image, image_name, image_tag, short_image, labels, container_id opt-in), include /
 exclude, and the engine stopped under `tally run`: docker.service_up goes CRITICAL while
 DogStatsD keeps flowing."""
+import os
 import re
 import time
 
@@ -103,6 +104,26 @@ def svc_lines(t):
             if line.startswith("check  docker.service_up")]
 
 
+def test_default_conf_reports_host_containers():
+    """conf.d/docker.yaml.default: tally run with no docker.yaml reports the containers of the
+    engine at /var/run/docker.sock (here a link to the private engine's socket, made only when
+    the host has no socket there, and removed at the end)."""
+    path = "/var/run/docker.sock"
+    if os.path.lexists(path):
+        print("# %s exists: the default instance would watch the host's engine; not touched"
+              % path)
+        return
+    os.symlink(D.sock, path)
+    try:
+        with Tally(extra="") as t:  # the in-tree conf.d: docker.yaml.default
+            hits = t.wait_series("docker.containers.running.total", timeout=30)
+            assert hits[0][2] == 2, hits
+            t.wait_series("docker.mem.rss", "container_name:idle", timeout=30)
+            assert t.stop() == 0
+    finally:
+        os.unlink(path)
+
+
 def test_engine_stopped_under_run():
     """Last: stops the engine. service_up goes CRITICAL with the reason, DogStatsD goes on."""
     d = DockerDirs()
@@ -132,6 +153,6 @@ if __name__ == "__main__":
         setup()
         run([test_counts_images_service_up, test_container_tags, test_container_id_opt_in,
              test_rates_need_two_runs, test_exclude_include, test_bad_performance_tag,
-             test_engine_stopped_under_run])
+             test_default_conf_reports_host_containers, test_engine_stopped_under_run])
     finally:
         D.cleanup()
