@@ -74,6 +74,11 @@ static const struct tally_check_conf docker_conf[] = {
 	  .max = 86400,
 	  .offset = offsetof(struct docker_state, entity_tags_ttl),
 	  .doc = "seconds a container's published tags outlive its last run" },
+	{ .key = "collect_events",
+	  .type = TALLY_CONF_BOOL,
+	  .def = "false",
+	  .offset = offsetof(struct docker_state, collect_events),
+	  .doc = "container events (start, die, oom, ...) since the previous run as events" },
 	{ 0 },
 };
 
@@ -428,6 +433,8 @@ docker_run(void *state, const struct tally_check_ops *ops, struct tally_check_ct
 	collect_ctrs(st, ops, ctx, list, images);
 	if (images && st->collect_images_stats)
 		images_stats(st, ops, ctx, images);
+	if (st->collect_events && TALLY_CHECK_HAS_OP(ops, event))
+		docker_collect_events(st, ops, ctx);
 	ops->service_check(ctx, "docker.service_up", TALLY_CHECK_OK, NULL, 0, "");
 	json_object_put(images);
 	json_object_put(list);

@@ -35,6 +35,7 @@ struct docker_state {
 	bool collect_images_stats;
 	bool publish_entity_tags;
 	int64_t entity_tags_ttl;
+	bool collect_events;
 	/* made by init */
 	struct docker_engine *eng;
 	char procfs[256], cgroupfs[256];
@@ -46,6 +47,8 @@ struct docker_state {
 	bool stats_table;
 	struct docker_prev *prev;
 	size_t n_prev;
+	/* collect_events: events up to this time ("sec.nsec") were submitted ("": not started) */
+	char events_since[48];
 };
 
 /* One running container during a run. */
@@ -68,5 +71,9 @@ void docker_submit_ctr(const struct tally_check_ops *ops, struct tally_check_ctx
  */
 void docker_stats_table(struct docker_state *st, const struct docker_ctr *cs, size_t n,
                         double now_s);
+
+/* collect_events: submits the container events since the previous run (events.c). */
+void docker_collect_events(struct docker_state *st, const struct tally_check_ops *ops,
+                           struct tally_check_ctx *ctx);
 
 #endif

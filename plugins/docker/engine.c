@@ -308,18 +308,34 @@ negotiate(struct docker_engine *eng)
 }
 
 int
-docker_engine_get(struct docker_engine *eng, const char *path, struct json_object **out)
+docker_engine_get_raw(struct docker_engine *eng, const char *path, const char **body, size_t *len)
 {
 	char vpath[900];
 	int rc;
 
-	*out = NULL;
+	*body = "";
+	*len = 0;
 	if (!eng->version[0] && (rc = negotiate(eng)) < 0) {
 		eng->version[0] = '\0';
 		return rc;
 	}
 	snprintf(vpath, sizeof(vpath), "/v%s%s", eng->version, path);
 	rc = http_get(eng, vpath);
+	if (rc < 0)
+		return rc;
+	*body = eng->body ? eng->body : "";
+	*len = eng->len;
+	return 0;
+}
+
+int
+docker_engine_get(struct docker_engine *eng, const char *path, struct json_object **out)
+{
+	const char *body;
+	size_t len;
+	int rc = docker_engine_get_raw(eng, path, &body, &len);
+
+	*out = NULL;
 	if (rc < 0)
 		return rc;
 	return parse_body(eng, path, out);

@@ -43,6 +43,14 @@ void docker_engine_set_deadline(struct docker_engine *eng, double deadline_s);
  */
 int docker_engine_get(struct docker_engine *eng, const char *path, struct json_object **out);
 
+/*
+ * GET path like docker_engine_get(), but the answer is left unparsed (e.g. /events: a
+ * sequence of JSON objects): *body (NUL-terminated, *len bytes) is borrowed until the next
+ * request on eng.
+ */
+int docker_engine_get_raw(struct docker_engine *eng, const char *path, const char **body,
+                          size_t *len);
+
 /* The negotiated version ("1.41"), or "" before the first success. */
 const char *docker_engine_version(const struct docker_engine *eng);
 

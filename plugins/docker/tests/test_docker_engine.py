@@ -124,6 +124,31 @@ def test_default_conf_reports_host_containers():
         os.unlink(path)
 
 
+def event_lines(t):
+    return [line for line in t.stdout().splitlines() if line.startswith("event  ")]
+
+
+def test_events():
+    """collect_events: a container started and exiting 3 while tally run watches."""
+    d = DockerDirs()
+    d.instances(inst(min_collection_interval=1, collect_events=True,
+                     exclude=["container_name:hidden"]))
+    with Tally(extra=d.config_keys()) as t:
+        wait_for(lambda: any(" OK " in x for x in svc_lines(t)), 20, "service_up OK")
+        D.run("evt", "sh", "-c", "exit 3")
+        D.run("hidden", "true")
+        lines = wait_for(lambda: [x for x in event_lines(t) if '"evt die"' in x], 20,
+                         "the die event")
+        assert lines[0].startswith("event  [warning/normal]"), lines
+        assert "exit code 3" in lines[0] and "container_name:evt" in lines[0], lines
+        assert "image_name:local/busybox" in lines[0], lines
+        assert any('"evt start"' in x for x in event_lines(t)), event_lines(t)
+        time.sleep(2)
+        assert not any("hidden" in x for x in event_lines(t)), event_lines(t)
+        assert t.stop() == 0
+    D.docker("rm", "-f", "evt", "hidden")
+
+
 def test_engine_stopped_under_run():
     """Last: stops the engine. service_up goes CRITICAL with the reason, DogStatsD goes on."""
     d = DockerDirs()
@@ -153,6 +178,7 @@ if __name__ == "__main__":
         setup()
         run([test_counts_images_service_up, test_container_tags, test_container_id_opt_in,
              test_rates_need_two_runs, test_exclude_include, test_bad_performance_tag,
-             test_default_conf_reports_host_containers, test_engine_stopped_under_run])
+             test_default_conf_reports_host_containers, test_events,
+             test_engine_stopped_under_run])
     finally:
         D.cleanup()
