@@ -376,6 +376,7 @@ collect_ctrs(struct docker_state *st, const struct tally_check_ops *ops,
 		bool running = is_running(jstr(c, "State"));
 		const char *img = image_name_of(images, jstr(c, "Image") ? jstr(c, "Image") : "");
 
+		memset(d, 0, sizeof(*d)); /* a slot a skipped container used before */
 		d->id = jstr(c, "Id");
 		if (!d->id)
 			continue;

@@ -24,6 +24,7 @@ struct docker_engine {
 	double deadline_s;
 	char version[16];
 	char err[512];
+	char curl_err[CURL_ERROR_SIZE]; /* curl writes here during a request */
 	/* the answer being received */
 	char *body;
 	size_t len, cap;
@@ -194,7 +195,7 @@ static int
 http_get(struct docker_engine *eng, const char *url_path)
 {
 	CURL *c = eng->curl;
-	char url[1024], cerr[CURL_ERROR_SIZE] = "";
+	char url[1024], *cerr = eng->curl_err;
 	long ms = request_ms(eng), status = 0;
 	CURLcode rc;
 
@@ -207,6 +208,7 @@ http_get(struct docker_engine *eng, const char *url_path)
 	eng->len = 0;
 	eng->too_big = false;
 	curl_easy_reset(c);
+	cerr[0] = '\0';
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	if (eng->unix_path)
 		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, eng->unix_path);
