@@ -23,6 +23,12 @@
 #include "status.h"
 #include "xmem.h"
 
+/*
+ * A receiver that an abandoned check run may still commit to (see shutdown_agent()): kept
+ * reachable here rather than freed, for the few moments until the process exits.
+ */
+static struct tally_receiver *abandoned_receiver;
+
 /* Idle non-counter contexts are forgotten after this long (the agent's 20 s), or 2 flushes. */
 #define CONTEXT_EXPIRY_MIN_S 20
 
@@ -174,22 +180,35 @@ make_receiver(struct agent *a, int udp_fd, int uds_fd)
 	return r;
 }
 
+/*
+ * SIGTERM: stop scheduling checks, flush, drain the outputs, and only then wait what is left
+ * of the checks' grace time, so that a check stuck in a syscall never eats the drain's time.
+ * Exits within forwarder_stop_timeout + TALLY_CHECKS_STOP_WAIT_S at most.
+ */
 static void
 shutdown_agent(struct agent *a)
 {
-	int64_t deadline = tally_mono_ms() + (int64_t)(a->cfg->forwarder_stop_timeout * 1000);
+	int64_t checks_deadline = tally_mono_ms() + (int64_t)(TALLY_CHECKS_STOP_WAIT_S * 1000.0);
+	int64_t deadline;
+	size_t stuck;
 
-	/* Checks first: their last results reach the receiver before it stops. */
-	a->status_src.checks_json = NULL;
-	a->status_src.check_errors_json = NULL;
-	tally_checks_free(a->checks);
-	a->checks = NULL;
+	tally_checks_stop(a->checks);
 	/* The receiver's last flush reaches the outputs before they drain. */
 	if (a->receiver)
 		tally_receiver_stop(a->receiver);
+	deadline = tally_mono_ms() + (int64_t)(a->cfg->forwarder_stop_timeout * 1000);
 	for (size_t i = 0; i < a->n_outputs; i++) {
 		if (a->outputs[i]->ops->drain)
 			a->outputs[i]->ops->drain(a->outputs[i], a->base, deadline);
+	}
+	a->status_src.checks_json = NULL;
+	a->status_src.check_errors_json = NULL;
+	stuck = tally_checks_free_by(a->checks, checks_deadline);
+	a->checks = NULL;
+	/* An abandoned run may still commit to the receiver: it must outlive the process. */
+	if (stuck) {
+		abandoned_receiver = a->receiver;
+		a->receiver = NULL;
 	}
 	tally_status_server_free(a->status);
 	tally_receiver_free(a->receiver);

@@ -12,6 +12,7 @@
 #include <tally/check.h>
 
 #include "check_loader.h"
+#include "clock.h"
 #include "confd.h"
 #include "config.h"
 #include "log.h"
@@ -246,12 +247,28 @@ tally_checks_new_with(const struct tally_config *cfg, struct event_base *base,
 void
 tally_checks_free(struct tally_checks *c)
 {
+	tally_checks_free_by(c, tally_mono_ms() + (int64_t)(TALLY_CHECKS_STOP_WAIT_S * 1000.0));
+}
+
+void
+tally_checks_stop(struct tally_checks *c)
+{
+	if (c)
+		tally_check_sched_stop(c->sched);
+}
+
+size_t
+tally_checks_free_by(struct tally_checks *c, int64_t deadline_ms)
+{
+	size_t stuck;
+
 	if (!c)
-		return;
-	tally_check_sched_free(c->sched, TALLY_CHECKS_STOP_WAIT_S);
+		return 0;
+	stuck = tally_check_sched_free_by(c->sched, deadline_ms);
 	tally_plugin_list_clear(&c->plugins);
 	strv_clear(&c->errors);
 	free(c);
+	return stuck;
 }
 
 struct json_object *

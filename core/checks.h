@@ -59,6 +59,15 @@ int tally_checks_reload(struct tally_checks *c);
 void tally_checks_free(struct tally_checks *c);
 
 /*
+ * The agent's shutdown in two steps (see tally_check_sched_stop()): _stop() ends scheduling
+ * at once; _free_by() waits for running checks until deadline_ms (CLOCK_MONOTONIC), then
+ * frees like tally_checks_free(). Returns the number of abandoned runs; when it is not 0
+ * their commit target (the receiver) must never be freed. Accept NULL.
+ */
+void tally_checks_stop(struct tally_checks *c);
+size_t tally_checks_free_by(struct tally_checks *c, int64_t deadline_ms);
+
+/*
  * The checks section of `tally status`: a new json-c array the caller puts, one object per
  * instance: {check, instance, version, plugin, config, status ("scheduled", "running", "ok",
  * "warning", "error", "timeout"), interval_s, effective_interval_s, timeout_s, runs,

@@ -76,6 +76,8 @@ struct tally_receiver {
 	bool stopping;          /* final flush: the main thread is joining, never wait on it */
 	uint64_t chunks_posted; /* receiver thread */
 	_Atomic uint64_t chunks_done; /* main thread, after the outputs took the batch */
+	/* Set by the main thread before it joins: a flush in progress must not wait on it. */
+	_Atomic bool stop_asked;
 };
 
 /*
