@@ -77,6 +77,9 @@ size_t tally_checks_free_by(struct tally_checks *c, int64_t deadline_ms);
 struct json_object *tally_checks_status_json(struct tally_checks *c);
 /* A new json-c array of the last (re)load's problems, "FILE:LINE:COL: message" strings. */
 struct json_object *tally_checks_errors_json(struct tally_checks *c);
+/* A new json-c array of the plugins the last (re)load refused: {path, reason}. */
+struct json_object *tally_checks_refused_json(struct tally_checks *c);
+struct json_object *tally_checks_refused_json_cb(void *c);
 /* The same with a void * argument, for struct tally_status_src.checks_json. */
 struct json_object *tally_checks_status_json_cb(void *c);
 /* tally_checks_errors_json() for struct tally_status_src.check_errors_json. */

@@ -13,3 +13,4 @@ INTEGRATION_TESTS += tests/integration/test_check_cmd.py tests/integration/test_
 EXTRA_DIST += tests/integration/checktest.py
 INTEGRATION_TESTS += tests/integration/test_origin.py
 INTEGRATION_TESTS += tests/integration/test_shutdown.py
+INTEGRATION_TESTS += tests/integration/test_configcheck.py
