@@ -60,6 +60,8 @@ on_batch(struct tally_batch *b, void *arg)
 	}
 	for (size_t i = 0; i < a->n_outputs; i++)
 		a->outputs[i]->ops->submit(a->outputs[i], b);
+	if (!b->partial)
+		a->status_src.last_flush_ms = tally_mono_ms();
 	tally_batch_unref(b);
 }
 
@@ -69,6 +71,7 @@ on_stop_signal(evutil_socket_t sig, short what, void *arg)
 	struct agent *a = arg;
 
 	TALLY_INFO("agent", "stopping signal=%d", (int)sig);
+	a->status_src.stopping = true;
 	event_base_loopbreak(a->base);
 }
 
@@ -203,6 +206,7 @@ shutdown_agent(struct agent *a)
 	}
 	a->status_src.checks_json = NULL;
 	a->status_src.check_errors_json = NULL;
+	a->status_src.refused_json = NULL;
 	stuck = tally_checks_free_by(a->checks, checks_deadline);
 	a->checks = NULL;
 	/* An abandoned run may still commit to the receiver: it must outlive the process. */
@@ -253,6 +257,9 @@ start_status(struct agent *a)
 	a->status_src.checks_json = a->checks ? tally_checks_status_json_cb : NULL;
 	a->status_src.check_errors_json = a->checks ? tally_checks_errors_json_cb : NULL;
 	a->status_src.checks_arg = a->checks;
+	a->status_src.refused_json = a->checks ? tally_checks_refused_json_cb : NULL;
+	a->status_src.started_ms = tally_mono_ms();
+	a->status_src.flush_interval_s = a->cfg->flush_interval;
 	a->status = tally_status_server_new(a->base, listen, &a->status_src, err, sizeof(err));
 	if (!a->status)
 		TALLY_WARN("status", "%s; `tally status` will not work", err);

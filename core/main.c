@@ -28,6 +28,7 @@ usage(FILE *f)
 	           "       tally check NAME [-c FILE] [--json] [--rate]\n"
 	           "       tally configcheck [-c FILE]\n"
 	           "       tally status [-c FILE] [--json]\n"
+	           "       tally health [-c FILE]\n"
 	           "       tally version\n");
 }
 
@@ -142,6 +143,19 @@ cmd_status(const struct cli *cli)
 }
 
 static int
+cmd_health(const struct cli *cli)
+{
+	struct tally_config *cfg = load_config(cli->config_path);
+	int rc;
+
+	if (!cfg)
+		return 1;
+	rc = tally_health_command(cfg);
+	tally_config_free(cfg);
+	return rc;
+}
+
+static int
 cmd_version(const struct cli *cli)
 {
 	printf("tally %s\n", PACKAGE_VERSION);
@@ -164,7 +178,7 @@ main(int argc, char **argv)
 	} commands[] = {
 		{ "run", cmd_run },         { "configcheck", cmd_configcheck },
 		{ "check", cmd_check },     { "status", cmd_status },
-		{ "version", cmd_version },
+		{ "version", cmd_version }, { "health", cmd_health },
 	};
 	struct cli cli = { 0 };
 

@@ -14,3 +14,4 @@ EXTRA_DIST += tests/integration/checktest.py
 INTEGRATION_TESTS += tests/integration/test_origin.py
 INTEGRATION_TESTS += tests/integration/test_shutdown.py
 INTEGRATION_TESTS += tests/integration/test_configcheck.py
+INTEGRATION_TESTS += tests/integration/test_status.py
