@@ -55,3 +55,9 @@ print-install-dirs:
 	echo 'pkgincludedir=$(pkgincludedir)'; echo 'man8dir=$(man8dir)'; \
 	echo 'systemdunitdir=$(systemdunitdir)'
 .PHONY: print-install-dirs
+
+# Without its .la, libtool's uninstall cannot know the .so: remove those here.
+uninstall-hook:
+	@for la in $(checkplugin_LTLIBRARIES); do \
+		rm -f '$(DESTDIR)$(checkplugindir)'/`basename $$la .la`.so; \
+	done
