@@ -175,6 +175,7 @@ make_receiver(struct agent *a, int udp_fd, int uds_fd)
 		.on_batch = on_batch,
 		.arg = a,
 		.stats = &a->stats,
+		.origin_client = cfg->dogstatsd_origin_detection_client,
 	};
 	struct tally_receiver *r = tally_receiver_new(&o, err, sizeof(err));
 

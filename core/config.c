@@ -92,6 +92,8 @@ static const struct tally_config_key keys[] = {
 	OWN("log_level", tally_config_set_log_level, TALLY_CONFIG_ENV_SCALAR),
 	FLD("log_file", tally_config_set_opt_str, log_file),
 	OWN("status_listen", tally_config_set_status_listen, TALLY_CONFIG_ENV_SCALAR),
+	FLD("dogstatsd_origin_detection_client", tally_config_set_bool,
+	    dogstatsd_origin_detection_client),
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))

@@ -60,6 +60,8 @@ struct tally_config {
 	char *log_file;                        /* NULL: stderr */
 	char *status_listen; /* local status API, default 127.0.0.1:5000; NULL when disabled
 	                      * ("" or "0" in the file or DD_STATUS_LISTEN) */
+	/* the |c:ci-ID field and dd.internal.entity_id tag name a line's container */
+	bool dogstatsd_origin_detection_client;
 };
 
 /*

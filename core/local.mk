@@ -32,3 +32,6 @@ tally_SOURCES = core/main.c $(CORE_BASE_SRC) $(CORE_PARSE_SRC) $(CORE_AGG_SRC) \
 	$(CORE_CHECKS_SRC)
 tally_CFLAGS = $(AM_CFLAGS) $(CORE_CFLAGS)
 tally_LDADD = $(CORE_LIBS)
+# issue 10: the tagger (entity tags published by checks, added by the receiver)
+CORE_TAGGER_SRC = core/tagger.c core/tagger.h core/check_tags.c
+tally_SOURCES += $(CORE_TAGGER_SRC)
