@@ -61,3 +61,7 @@ uninstall-hook:
 	@for la in $(checkplugin_LTLIBRARIES); do \
 		rm -f '$(DESTDIR)$(checkplugindir)'/`basename $$la .la`.so; \
 	done
+
+# Test fixtures that no other rule distributes, so that `make distcheck` runs every test.
+EXTRA_DIST += tests/unit/data tests/integration/victoria.py tests/fuzz/corpus tests/fuzz/parse.dict \
+	scripts/install-deps.sh scripts/run.sh scripts/test.sh .clang-format
