@@ -27,7 +27,7 @@ tallyconfdir=$(printf '%s\n' "$dirs" | sed -n 's/^tallyconfdir=//p')
 
 # The libraries, copied where the loader looks for them (real files, not symlinks).
 copy_libs() {
-	ldd "$1" | awk '/=> \//{print $3} /^\s*\/[^ ]+ \(/{print $1}' | while read -r lib; do
+	ldd "$1" | awk '/=> \//{print $3} /^[ \t]*\/[^ ]+ \(/{print $1}' | while read -r lib; do
 		[ -e "$root$lib" ] || { mkdir -p "$root$(dirname "$lib")" && cp -L "$lib" "$root$lib"; }
 	done
 }

@@ -16,3 +16,4 @@ INTEGRATION_TESTS += tests/integration/test_shutdown.py
 INTEGRATION_TESTS += tests/integration/test_configcheck.py
 INTEGRATION_TESTS += tests/integration/test_status.py
 INTEGRATION_TESTS += tests/integration/test_install.py
+INTEGRATION_TESTS += tests/integration/test_container.py
