@@ -65,3 +65,7 @@ uninstall-hook:
 # Test fixtures that no other rule distributes, so that `make distcheck` runs every test.
 EXTRA_DIST += tests/unit/data tests/integration/victoria.py tests/fuzz/corpus tests/fuzz/parse.dict \
 	scripts/install-deps.sh scripts/run.sh scripts/test.sh .clang-format
+
+# configure's exit trap runs `rm -f core ... && rm -f confdefs.h`: with our core/ folder in
+# the build tree the first rm fails and confdefs.h stays behind. distclean removes it.
+DISTCLEANFILES = confdefs.h
