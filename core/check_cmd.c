@@ -160,7 +160,7 @@ run_once(struct cmd *cmd, const struct tally_plugin *p, struct tally_confd_insta
 		return rc;
 	}
 	run = tally_check_sink_finish(ctx);
-	if (print) {
+	if (print && !getenv("TALLY_CHECK_STATS")) { /* --stats: the check prints its table */
 		if (!cmd->json)
 			fprintf(cmd->out, "=== %s (%s:%d)\n", ci->id, ci->file, ci->line);
 		tally_check_run_print(run, cmd->json, cmd->out);

@@ -19,6 +19,7 @@
  * sink without the parser get a NULL op instead of a link error.
  */
 #pragma weak tally_check_sink_dogstatsd
+#pragma weak tally_check_sink_entity_tags
 
 struct tally_check_ctx {
 	struct tally_check_sink_opts o;
@@ -513,6 +514,7 @@ static const struct tally_check_ops sink_ops = {
 	.log = op_log,
 	.gauge_at = op_gauge_at,
 	.dogstatsd = tally_check_sink_dogstatsd,
+	.entity_tags = tally_check_sink_entity_tags,
 };
 
 const struct tally_check_ops *

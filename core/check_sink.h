@@ -135,4 +135,11 @@ int tally_check_sink_add_sample(struct tally_check_ctx *ctx, const struct tally_
 int tally_check_sink_dogstatsd(struct tally_check_ctx *ctx, const char *text, size_t len,
                                size_t *bad_lines);
 
+/*
+ * ops->entity_tags, in check_tags.c: publishes to the process's tagger (tagger.h), which the
+ * receiver reads. Referred to weakly as well: NULL in programs without the tagger.
+ */
+int tally_check_sink_entity_tags(struct tally_check_ctx *ctx, const char *entity,
+                                 const char *const *tags, size_t n_tags, uint32_t ttl_s);
+
 #endif

@@ -140,4 +140,6 @@ tally_config_print(const struct tally_config *cfg, FILE *out)
 	        (unsigned)cfg->log_level < 4 ? levels[cfg->log_level] : "info");
 	print_key_str(out, "log_file", cfg->log_file);
 	print_key_str(out, "status_listen", cfg->status_listen ? cfg->status_listen : "");
+	fprintf(out, "dogstatsd_origin_detection_client: %s\n",
+	        cfg->dogstatsd_origin_detection_client ? "true" : "false");
 }

@@ -18,7 +18,7 @@ CORE_RUNTIME_SRC = core/agent.c core/agent.h core/listen.c core/listen.h core/or
 	core/mailbox.h core/receiver.c core/receiver.h core/receiver_internal.h core/rx_read.c core/rx_backlog.c core/rx_backlog.h core/rx_process.c \
 	core/rx_process.h \
 	core/selfstats.c core/selfstats.h core/output.c core/output.h core/out_console.c \
-	core/status.c core/status.h core/status_cmd.c
+	core/status.c core/status.h core/status_cmd.c core/status_health.c core/status_page.c
 
 CORE_CFLAGS = $(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) \
 	$(ZLIB_CFLAGS) $(XXHASH_CFLAGS)
@@ -32,3 +32,6 @@ tally_SOURCES = core/main.c $(CORE_BASE_SRC) $(CORE_PARSE_SRC) $(CORE_AGG_SRC) \
 	$(CORE_CHECKS_SRC)
 tally_CFLAGS = $(AM_CFLAGS) $(CORE_CFLAGS)
 tally_LDADD = $(CORE_LIBS)
+# issue 10: the tagger (entity tags published by checks, added by the receiver)
+CORE_TAGGER_SRC = core/tagger.c core/tagger.h core/check_tags.c
+tally_SOURCES += $(CORE_TAGGER_SRC)

@@ -22,6 +22,7 @@
 #include "receiver_internal.h"
 #include "rx_backlog.h"
 #include "rx_process.h"
+#include "tagger.h"
 #include "xmem.h"
 
 /*
@@ -49,7 +50,7 @@ post_batch(struct tally_receiver *r, struct tally_batch *b)
 
 	r->chunks_posted++;
 	tally_mailbox_post(r->to_main, b);
-	while (!r->stopping &&
+	while (!r->stopping && !atomic_load(&r->stop_asked) &&
 	       r->chunks_posted - atomic_load(&r->chunks_done) > RX_CHUNKS_IN_FLIGHT) {
 		if (tally_rx_stash_sockets(r) == 0)
 			nanosleep(&wait, NULL);
@@ -67,6 +68,14 @@ next_chunk(struct tally_batch *full, void *arg)
 	return next;
 }
 
+/* The tagger's tags of a container, through this receiver thread's own view (tagger.h). */
+static const struct tally_slice *
+entity_lookup(void *arg, const char *id, size_t len, int64_t now_s, size_t *n)
+{
+	*n = 0;
+	return arg ? tally_tagger_view_container(arg, id, len, now_s, n) : NULL;
+}
+
 struct tally_rx_ctx
 tally_receiver_rx_ctx(struct tally_receiver *r)
 {
@@ -78,6 +87,9 @@ tally_receiver_rx_ctx(struct tally_receiver *r)
 		.default_host = r->host,
 		.now_s = tally_rx_wall_ms() / 1000,
 		.tag_scratch = r->tag_scratch,
+		.entity_lookup = entity_lookup,
+		.entity_arg = r->tags_view,
+		.origin_client = r->opts.origin_client,
 	};
 }
 
@@ -143,7 +155,12 @@ on_job(void *msg, void *arg)
 		job->fn(r->agg, r->pending, now_s, job->arg);
 	} else {
 		/* Stop: the partial bucket goes out too, stamped with its own start. */
+		struct tally_rx_ctx ctx = tally_receiver_rx_ctx(r);
+
 		r->stopping = true;
+		/* What the kernel still holds was received before the stop: it goes out too. */
+		tally_rx_stash_sockets(r);
+		tally_rx_backlog_replay(&r->backlog, &ctx, r->origin);
 		flush_now(r, r->next_flush_s - r->opts.agg.interval_s, now_s);
 		event_base_loopbreak(r->base);
 	}
@@ -209,8 +226,11 @@ tally_receiver_new(const struct tally_receiver_opts *opts, char *err, size_t err
 	r->backlog.max_bytes = RX_BACKLOG_MAX_BYTES;
 	r->origin = tally_origin_new("/proc");
 	r->nap_ns = RX_NAP_START_NS;
-	/* The parser holds at most buffer_size / 2 + 1 tags; one more for the origin tag. */
-	r->tag_scratch = tally_xcalloc(opts->buffer_size / 2 + 2, sizeof(*r->tag_scratch));
+	/* The parser holds at most buffer_size / 2 + 1 tags; one more for the origin tag, and
+	 * the origin's entity tags. */
+	r->tag_scratch = tally_xcalloc(opts->buffer_size / 2 + 2 + TALLY_RX_ENTITY_TAGS,
+	                               sizeof(*r->tag_scratch));
+	r->tags_view = tally_tagger_view_new();
 	tally_rx_setup_buffers(r);
 	if (!r->jobs || !r->to_main || !r->flush_ev || add_listener(r, TALLY_LISTENER_UDP) < 0 ||
 	    add_listener(r, TALLY_LISTENER_UDS) < 0) {
@@ -262,6 +282,7 @@ tally_receiver_stop(struct tally_receiver *r)
 	if (!r->running)
 		return;
 	stop = tally_xcalloc(1, sizeof(*stop));
+	atomic_store(&r->stop_asked, true);
 	tally_mailbox_post(r->jobs, stop);
 	pthread_join(r->thread, NULL);
 	r->running = false;
@@ -291,6 +312,7 @@ tally_receiver_free(struct tally_receiver *r)
 	tally_rx_backlog_fini(&r->backlog);
 	tally_origin_free(r->origin);
 	free(r->tag_scratch);
+	tally_tagger_view_free(r->tags_view);
 	tally_parser_free(r->parser);
 	tally_agg_free(r->agg);
 	for (size_t i = 0; r->tags && r->tags[i]; i++)

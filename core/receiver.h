@@ -42,6 +42,7 @@ struct tally_receiver_opts {
 	tally_receiver_batch_fn on_batch;
 	void *arg;
 	struct tally_selfstats *stats; /* published counters; borrowed, outlives the receiver */
+	bool origin_client; /* dogstatsd_origin_detection_client: honour |c: and entity_id */
 };
 
 /* Returns a receiver ready to start, or NULL with a message in err. Main thread. */

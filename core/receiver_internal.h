@@ -47,6 +47,8 @@ struct tally_rx_listener {
 	struct event *ev;
 };
 
+struct tally_tagger_view;
+
 struct tally_receiver {
 	struct tally_receiver_opts opts;
 	char *host;
@@ -75,7 +77,10 @@ struct tally_receiver {
 	bool running;
 	bool stopping;          /* final flush: the main thread is joining, never wait on it */
 	uint64_t chunks_posted; /* receiver thread */
-	_Atomic uint64_t chunks_done; /* main thread, after the outputs took the batch */
+	_Atomic uint64_t chunks_done;        /* main thread, after the outputs took the batch */
+	struct tally_tagger_view *tags_view; /* this thread's copy of the entity tags */
+	/* Set by the main thread before it joins: a flush in progress must not wait on it. */
+	_Atomic bool stop_asked;
 };
 
 /*

@@ -37,10 +37,11 @@ tally_rx_backlog_replay(struct tally_rx_backlog *bl, struct tally_rx_ctx *ctx,
 	for (size_t i = 0; i < bl->n; i++) {
 		const struct tally_rx_backlog_item *it = &bl->items[i];
 
-		ctx->origin_tag = origin ? tally_origin_tag(origin, it->sender, ctx->now_s) : NULL;
+		tally_rx_set_origin(ctx, origin ? tally_origin_tag(origin, it->sender, ctx->now_s)
+		                                : NULL);
 		tally_rx_process(ctx, it->kind, bl->data + it->off, it->len, it->truncated);
 	}
-	ctx->origin_tag = NULL;
+	tally_rx_set_origin(ctx, NULL);
 	bl->n = 0;
 	bl->len = 0;
 	/* A burst should not pin its memory: give back a backlog that grew past 8 MiB. */

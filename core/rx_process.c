@@ -38,7 +38,7 @@ slice_dup(struct tally_batch *b, struct tally_slice s)
 	return tally_batch_strndup(b, s.ptr ? s.ptr : "", s.ptr ? s.len : 0);
 }
 
-/* Copies up to MAX_EXTRA_TAGS tags into the batch, then the origin tag if there is one. */
+/* Copies up to MAX_EXTRA_TAGS tags into the batch, then the origin's tags if there are any. */
 static size_t
 tags_dup(struct tally_rx_ctx *ctx, const struct tally_slice *tags, size_t n, const char **out)
 {
@@ -48,6 +48,8 @@ tags_dup(struct tally_rx_ctx *ctx, const struct tally_slice *tags, size_t n, con
 		out[i] = slice_dup(ctx->pending, tags[i]);
 	if (ctx->origin_tag)
 		out[n++] = ctx->origin_tag;
+	for (size_t i = 0; i < ctx->n_origin_extra; i++)
+		out[n++] = slice_dup(ctx->pending, ctx->origin_extra[i]);
 	return n;
 }
 
@@ -60,7 +62,7 @@ host_or_default(struct tally_rx_ctx *ctx, struct tally_slice host)
 static void
 add_service_check(struct tally_rx_ctx *ctx, const struct tally_service_check_line *l)
 {
-	const char *tags[MAX_EXTRA_TAGS + 1];
+	const char *tags[MAX_EXTRA_TAGS + 1 + TALLY_RX_ENTITY_TAGS];
 	struct tally_service_check sc = {
 		.name = slice_dup(ctx->pending, l->name),
 		.status = l->status,
@@ -78,7 +80,7 @@ add_service_check(struct tally_rx_ctx *ctx, const struct tally_service_check_lin
 static void
 add_event(struct tally_rx_ctx *ctx, const struct tally_event_line *l)
 {
-	const char *tags[MAX_EXTRA_TAGS + 1];
+	const char *tags[MAX_EXTRA_TAGS + 1 + TALLY_RX_ENTITY_TAGS];
 	struct tally_event ev = {
 		.title = slice_dup(ctx->pending, l->title),
 		.text = slice_dup(ctx->pending, l->text),
@@ -96,20 +98,100 @@ add_event(struct tally_rx_ctx *ctx, const struct tally_event_line *l)
 	ctx->counters->events++;
 }
 
-/* The sample with the sender's container tag added (ctx->origin_tag set). */
+#define ENTITY_TAG     "dd.internal.entity_id:"
+#define ENTITY_TAG_LEN (sizeof(ENTITY_TAG) - 1)
+
+static bool
+is_entity_tag(struct tally_slice t)
+{
+	return t.len > ENTITY_TAG_LEN && memcmp(t.ptr, ENTITY_TAG, ENTITY_TAG_LEN) == 0;
+}
+
+/*
+ * dogstatsd_origin_detection_client: the container a line names itself, from |c:ci-ID (or a
+ * bare ID) or a dd.internal.entity_id:ID tag. Returns its length (0: none) and *id.
+ */
+static size_t
+client_origin(const struct tally_sample *s, const char **id)
+{
+	struct tally_slice c = s->container;
+
+	if (c.len > 3 && memcmp(c.ptr, "ci-", 3) == 0) {
+		*id = c.ptr + 3;
+		return c.len - 3;
+	}
+	if (c.len && memchr(c.ptr, '-', c.len) == NULL) {
+		*id = c.ptr;
+		return c.len;
+	}
+	for (size_t i = 0; i < s->n_tags; i++)
+		if (is_entity_tag(s->tags[i])) {
+			*id = s->tags[i].ptr + ENTITY_TAG_LEN;
+			return s->tags[i].len - ENTITY_TAG_LEN;
+		}
+	return 0;
+}
+
+/* Appends the entity tags of container id[0..len) and its container_id: tag. */
+static size_t
+add_client_tags(struct tally_rx_ctx *ctx, const char *id, size_t len, struct tally_slice *out)
+{
+	const struct tally_slice *et = NULL;
+	size_t n = 0, ne = 0;
+
+	if (len == 0 || len > 64)
+		return 0;
+	if (ctx->entity_lookup)
+		et = ctx->entity_lookup(ctx->entity_arg, id, len, ctx->now_s, &ne);
+	memcpy(ctx->field_tag, "container_id:", 13);
+	memcpy(ctx->field_tag + 13, id, len);
+	out[n++] = (struct tally_slice){ ctx->field_tag, 13 + len };
+	for (size_t i = 0; i < ne; i++)
+		out[n++] = et[i];
+	return n;
+}
+
+/*
+ * The sample with its origin's tags added: the sender's container tag (ctx->origin_tag) and
+ * the tags published for that container, or with origin_client the container the line names.
+ */
 static const struct tally_sample *
 with_origin(struct tally_rx_ctx *ctx, const struct tally_sample *s, struct tally_sample *copy)
 {
-	const char *tag = ctx->origin_tag;
+	struct tally_slice *out = ctx->tag_scratch;
+	size_t n = 0;
+	const char *id = NULL;
+	size_t id_len = ctx->origin_client ? client_origin(s, &id) : 0;
 
+	if (!ctx->origin_tag && id_len == 0)
+		return s;
 	*copy = *s;
-	if (s->n_tags)
-		memcpy(ctx->tag_scratch, s->tags, s->n_tags * sizeof(*s->tags));
-	ctx->tag_scratch[s->n_tags] = (struct tally_slice){ tag, strlen(tag) };
-	copy->tags = ctx->tag_scratch;
-	copy->n_tags = s->n_tags + 1;
+	for (size_t i = 0; i < s->n_tags; i++)
+		if (!ctx->origin_client || !is_entity_tag(s->tags[i]))
+			out[n++] = s->tags[i];
+	if (ctx->origin_tag) {
+		out[n++] = (struct tally_slice){ ctx->origin_tag, strlen(ctx->origin_tag) };
+		for (size_t i = 0; i < ctx->n_origin_extra; i++)
+			out[n++] = ctx->origin_extra[i];
+	} else {
+		n += add_client_tags(ctx, id, id_len, out + n);
+	}
+	copy->tags = out;
+	copy->n_tags = n;
 	copy->tags_raw = (struct tally_slice){ NULL, 0 }; /* no longer all the tags */
 	return copy;
+}
+
+void
+tally_rx_set_origin(struct tally_rx_ctx *ctx, const char *origin_tag)
+{
+	ctx->origin_tag = origin_tag;
+	ctx->origin_extra = NULL;
+	ctx->n_origin_extra = 0;
+	if (origin_tag && ctx->entity_lookup && strncmp(origin_tag, "container_id:", 13) == 0)
+		ctx->origin_extra =
+		    ctx->entity_lookup(ctx->entity_arg, origin_tag + 13, strlen(origin_tag + 13),
+		                       ctx->now_s, &ctx->n_origin_extra);
 }
 
 static void
@@ -117,7 +199,7 @@ add_metric(struct tally_rx_ctx *ctx, const struct tally_sample *s)
 {
 	struct tally_sample copy;
 
-	if (ctx->origin_tag)
+	if (ctx->origin_tag || ctx->origin_client)
 		s = with_origin(ctx, s, &copy);
 	/* Drops are counted inside the aggregator and published from its stats at flush. */
 	if (tally_agg_add(ctx->agg, s, ctx->now_s) == TALLY_AGG_OK)
@@ -200,7 +282,7 @@ pipe_push(struct tally_rx_ctx *ctx, struct pipe *pp, const struct tally_sample *
 	struct pipe_entry *e = &pp->e[(pp->head + pp->n) % PIPE_DEPTH];
 	struct tally_sample copy;
 
-	if (ctx->origin_tag)
+	if (ctx->origin_tag || ctx->origin_client)
 		s = with_origin(ctx, s, &copy);
 	tally_agg_key(ctx->agg, s, &e->k);
 	e->line = line.ptr;

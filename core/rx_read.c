@@ -71,9 +71,9 @@ take(struct tally_receiver *r, struct tally_rx_ctx *ctx, enum tally_listener_kin
 			r->counters.backlog_dropped++;
 		return;
 	}
-	ctx->origin_tag = sender ? tally_origin_tag(r->origin, sender, ctx->now_s) : NULL;
+	tally_rx_set_origin(ctx, sender ? tally_origin_tag(r->origin, sender, ctx->now_s) : NULL);
 	tally_rx_process(ctx, kind, h->msg_iov->iov_base, m->msg_len, truncated);
-	ctx->origin_tag = NULL;
+	tally_rx_set_origin(ctx, NULL);
 }
 
 /*

@@ -1,0 +1,344 @@
+/*
+ * engine.c: the Docker Engine API client (see engine.h). libcurl's easy interface, one handle
+ * per instance so the connection is reused between the run's requests.
+ */
+#include "engine.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+
+#define ENGINE_MAX_BODY (64u << 20) /* an answer larger than this is refused, not buffered */
+
+struct docker_engine {
+	CURL *curl;
+	char *unix_path; /* NULL for TCP */
+	char *base;      /* "http://localhost" or "http://host:port" */
+	double timeout_s;
+	double deadline_s;
+	char version[16];
+	char err[512];
+	char curl_err[CURL_ERROR_SIZE]; /* curl writes here during a request */
+	/* the answer being received */
+	char *body;
+	size_t len, cap;
+	bool too_big;
+};
+
+static double
+mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+parse_url(struct docker_engine *eng, const char *url, char *err, size_t err_len)
+{
+	if (strncmp(url, "unix://", 7) == 0) {
+		if (url[7] != '/') {
+			snprintf(err, err_len, "url %s: unix:// needs an absolute path", url);
+			return -EINVAL;
+		}
+		eng->unix_path = strdup(url + 7);
+		eng->base = strdup("http://localhost");
+	} else if (strncmp(url, "tcp://", 6) == 0 || strncmp(url, "http://", 7) == 0) {
+		const char *hp = url + (url[0] == 't' ? 6 : 7);
+		size_t n = strcspn(hp, "/");
+
+		if (n == 0) {
+			snprintf(err, err_len, "url %s: no host", url);
+			return -EINVAL;
+		}
+		eng->base = malloc(n + 8);
+		if (eng->base)
+			snprintf(eng->base, n + 8, "http://%.*s", (int)n, hp);
+	} else {
+		snprintf(err, err_len, "url %s: expected unix:///path or tcp://host:port", url);
+		return -EINVAL;
+	}
+	if (!eng->base || (url[0] == 'u' && !eng->unix_path)) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+struct docker_engine *
+docker_engine_new(const char *url, double timeout_s, char *err, size_t err_len)
+{
+	struct docker_engine *eng = calloc(1, sizeof(*eng));
+
+	if (!eng) {
+		snprintf(err, err_len, "out of memory");
+		return NULL;
+	}
+	eng->timeout_s = timeout_s > 0 ? timeout_s : 5;
+	if (parse_url(eng, url ? url : "", err, err_len) < 0)
+		goto fail;
+	eng->curl = curl_easy_init();
+	if (!eng->curl) {
+		snprintf(err, err_len, "curl_easy_init failed");
+		goto fail;
+	}
+	return eng;
+fail:
+	docker_engine_free(eng);
+	return NULL;
+}
+
+void
+docker_engine_free(struct docker_engine *eng)
+{
+	if (!eng)
+		return;
+	if (eng->curl)
+		curl_easy_cleanup(eng->curl);
+	free(eng->unix_path);
+	free(eng->base);
+	free(eng->body);
+	free(eng);
+}
+
+void
+docker_engine_set_deadline(struct docker_engine *eng, double deadline_s)
+{
+	eng->deadline_s = deadline_s;
+}
+
+const char *
+docker_engine_version(const struct docker_engine *eng)
+{
+	return eng->version;
+}
+
+const char *
+docker_engine_error(const struct docker_engine *eng)
+{
+	return eng->err;
+}
+
+void
+docker_engine_reset(struct docker_engine *eng)
+{
+	eng->version[0] = '\0';
+}
+
+static size_t
+on_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct docker_engine *eng = arg;
+	size_t n = size * nmemb;
+
+	if (eng->len + n + 1 > ENGINE_MAX_BODY) {
+		eng->too_big = true;
+		return 0; /* aborts the transfer */
+	}
+	if (eng->len + n + 1 > eng->cap) {
+		size_t cap = eng->cap ? eng->cap : 16384;
+		char *b;
+
+		while (cap < eng->len + n + 1)
+			cap *= 2;
+		b = realloc(eng->body, cap);
+		if (!b)
+			return 0;
+		eng->body = b;
+		eng->cap = cap;
+	}
+	memcpy(eng->body + eng->len, data, n);
+	eng->len += n;
+	eng->body[eng->len] = '\0';
+	return n;
+}
+
+/* Milliseconds this request may take: timeout_s, cut at the deadline; <= 0 when past it. */
+static long
+request_ms(const struct docker_engine *eng)
+{
+	double t = eng->timeout_s;
+
+	if (eng->deadline_s > 0) {
+		double left = eng->deadline_s - mono_s();
+
+		if (left < t)
+			t = left;
+	}
+	return (long)(t * 1000);
+}
+
+static int
+curl_errno(CURLcode c)
+{
+	switch (c) {
+	case CURLE_OPERATION_TIMEDOUT:
+		return -ETIMEDOUT;
+	case CURLE_COULDNT_CONNECT:
+		return -ECONNREFUSED;
+	case CURLE_OUT_OF_MEMORY:
+		return -ENOMEM;
+	default:
+		return -EPROTO;
+	}
+}
+
+/* One GET of url_path (already versioned); the answer stays in eng->body. */
+static int
+http_get(struct docker_engine *eng, const char *url_path)
+{
+	CURL *c = eng->curl;
+	char url[1024], *cerr = eng->curl_err;
+	long ms = request_ms(eng), status = 0;
+	CURLcode rc;
+
+	if (ms <= 0) {
+		snprintf(eng->err, sizeof(eng->err), "GET %s: the run's deadline has passed",
+		         url_path);
+		return -ETIMEDOUT;
+	}
+	snprintf(url, sizeof(url), "%s%s", eng->base, url_path);
+	eng->len = 0;
+	eng->too_big = false;
+	curl_easy_reset(c);
+	cerr[0] = '\0';
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	if (eng->unix_path)
+		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, eng->unix_path);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, ms);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, ms);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L); /* worker threads: no SIGALRM */
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, eng);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "tally-docker-check");
+	rc = curl_easy_perform(c);
+	if (rc != CURLE_OK) {
+		const char *where = eng->unix_path ? eng->unix_path : eng->base;
+
+		if (eng->too_big)
+			snprintf(eng->err, sizeof(eng->err), "GET %s: answer over %u bytes",
+			         url_path, ENGINE_MAX_BODY);
+		else
+			snprintf(eng->err, sizeof(eng->err), "GET %s on %s: %s", url_path, where,
+			         cerr[0] ? cerr : curl_easy_strerror(rc));
+		return curl_errno(rc);
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	if (status != 200) {
+		snprintf(eng->err, sizeof(eng->err), "GET %s: HTTP %ld: %.200s", url_path, status,
+		         eng->len ? eng->body : "");
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static int
+parse_body(struct docker_engine *eng, const char *what, struct json_object **out)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *o;
+
+	if (!tok)
+		return -ENOMEM;
+	o = json_tokener_parse_ex(tok, eng->body ? eng->body : "", (int)eng->len);
+	if (!o || json_tokener_get_error(tok) != json_tokener_success) {
+		snprintf(eng->err, sizeof(eng->err), "GET %s: the answer is not JSON (%zu bytes)",
+		         what, eng->len);
+		json_object_put(o);
+		json_tokener_free(tok);
+		return -EPROTO;
+	}
+	json_tokener_free(tok);
+	*out = o;
+	return 0;
+}
+
+static bool
+parse_ver(const char *s, int *maj, int *min)
+{
+	return s && sscanf(s, "%d.%d", maj, min) == 2;
+}
+
+int
+docker_api_pick(const char *engine_max, const char *engine_min, char *out, size_t out_len)
+{
+	int emaj, emin, lmaj = 0, lmin = 0;
+	int maj = DOCKER_API_MAX_MAJOR, min = DOCKER_API_MAX_MINOR;
+
+	if (!parse_ver(engine_max, &emaj, &emin))
+		return -EPROTO;
+	if (emaj < maj || (emaj == maj && emin < min)) {
+		maj = emaj;
+		min = emin;
+	}
+	/* never below the engine's minimum: it would refuse every call */
+	if (parse_ver(engine_min, &lmaj, &lmin) && (maj < lmaj || (maj == lmaj && min < lmin))) {
+		maj = lmaj;
+		min = lmin;
+	}
+	snprintf(out, out_len, "%d.%d", maj, min);
+	return 0;
+}
+
+static int
+negotiate(struct docker_engine *eng)
+{
+	struct json_object *v = NULL, *mx = NULL, *mn = NULL;
+	int rc = http_get(eng, "/version");
+
+	if (rc < 0)
+		return rc;
+	rc = parse_body(eng, "/version", &v);
+	if (rc < 0)
+		return rc;
+	json_object_object_get_ex(v, "ApiVersion", &mx);
+	json_object_object_get_ex(v, "MinAPIVersion", &mn);
+	rc = docker_api_pick(json_object_get_string(mx), json_object_get_string(mn), eng->version,
+	                     sizeof(eng->version));
+	if (rc < 0)
+		snprintf(eng->err, sizeof(eng->err), "GET /version: no ApiVersion in the answer");
+	json_object_put(v);
+	return rc;
+}
+
+int
+docker_engine_get_raw(struct docker_engine *eng, const char *path, const char **body, size_t *len)
+{
+	char vpath[900];
+	int rc;
+
+	*body = "";
+	*len = 0;
+	if (!eng->version[0] && (rc = negotiate(eng)) < 0) {
+		eng->version[0] = '\0';
+		return rc;
+	}
+	snprintf(vpath, sizeof(vpath), "/v%s%s", eng->version, path);
+	rc = http_get(eng, vpath);
+	if (rc < 0)
+		return rc;
+	*body = eng->body ? eng->body : "";
+	*len = eng->len;
+	return 0;
+}
+
+int
+docker_engine_get(struct docker_engine *eng, const char *path, struct json_object **out)
+{
+	const char *body;
+	size_t len;
+	int rc = docker_engine_get_raw(eng, path, &body, &len);
+
+	*out = NULL;
+	if (rc < 0)
+		return rc;
+	return parse_body(eng, path, out);
+}
