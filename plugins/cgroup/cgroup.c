@@ -31,6 +31,7 @@ struct cgroup_state {
 	struct tally_cg_set *set;
 	struct tally_cg_select sel;
 	bool excess_logged;
+	struct tally_cgroup_devnames devnames;
 };
 
 static const struct tally_check_conf cgroup_conf[] = {
@@ -62,7 +63,7 @@ static const struct tally_check_conf cgroup_conf[] = {
 	  .type = TALLY_CONF_BOOL,
 	  .def = "false",
 	  .offset = offsetof(struct cgroup_state, io_per_device),
-	  .doc = "also submit cgroup.io.* per device (tag device:MAJ:MIN)" },
+	  .doc = "also submit cgroup.io.* per device (tags device:MAJ:MIN, device_name:NAME)" },
 	{ .key = "max_open_files",
 	  .type = TALLY_CONF_INT,
 	  .def = "16384",
@@ -181,8 +182,9 @@ cgroup_run(void *state, const struct tally_check_ops *ops, struct tally_check_ct
 	for (size_t i = 0; i < n; i++) {
 		/* A group removed since the listing is skipped quietly. */
 		if (tally_cg_set_read(st->set, i, &stats) == 0)
-			dropped += tally_cgroup_submit(ops, ctx, tally_cg_set_path(st->set, i),
-			                               &stats, st->io_per_device);
+			dropped +=
+			    tally_cgroup_submit(ops, ctx, tally_cg_set_path(st->set, i), &stats,
+			                        st->io_per_device ? &st->devnames : NULL);
 	}
 	/* How many matching groups max_cgroups leaves unread, 0 when none. */
 	ops->gauge(ctx, "cgroup.excess", (double)info.n_excess, NULL, 0);

@@ -8,11 +8,13 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 struct sub {
 	const struct tally_check_ops *ops;
 	struct tally_check_ctx *ctx;
-	const char *tags[2];
+	const char *tags[3];
 	size_t n_tags, dropped;
 };
 
@@ -69,10 +71,38 @@ submit_mem(struct sub *s, const struct tally_cg_stats *st)
 	}
 }
 
-static void
-submit_io(struct sub *s, const struct tally_cg_stats *st, bool per_device)
+/* The kernel's name of block device major:minor ("" if unknown), looked up once. */
+static const char *
+dev_name(struct tally_cgroup_devnames *c, unsigned major, unsigned minor)
 {
-	char dev[48];
+	char link[64], target[PATH_MAX];
+	const char *base;
+	ssize_t n;
+
+	for (size_t i = 0; i < c->n; i++) {
+		if (c->v[i].major == major && c->v[i].minor == minor)
+			return c->v[i].name;
+	}
+	if (c->n == TALLY_CGROUP_DEVNAMES)
+		return "";
+	snprintf(link, sizeof(link), "/sys/dev/block/%u:%u", major, minor);
+	n = readlink(link, target, sizeof(target) - 1);
+	target[n > 0 ? n : 0] = '\0';
+	base = strrchr(target, '/');
+	c->v[c->n].major = major;
+	c->v[c->n].minor = minor;
+	base = base ? base + 1 : target;
+	/* A name too long for the slot is left unknown rather than cut. */
+	if (strlen(base) >= sizeof(c->v[c->n].name))
+		base = "";
+	memcpy(c->v[c->n].name, base, strlen(base) + 1);
+	return c->v[c->n++].name;
+}
+
+static void
+submit_io(struct sub *s, const struct tally_cg_stats *st, struct tally_cgroup_devnames *devs)
+{
+	char dev[48], name[64];
 
 	if (st->has & TALLY_CG_HAS_IO) {
 		rate(s, "cgroup.io.read_bytes", (double)st->io_read_bytes);
@@ -82,12 +112,16 @@ submit_io(struct sub *s, const struct tally_cg_stats *st, bool per_device)
 		rate(s, "cgroup.io.pressure.some", (double)st->psi_io_some_us / 1e4);
 		rate(s, "cgroup.io.pressure.full", (double)st->psi_io_full_us / 1e4);
 	}
-	if (!per_device || !(st->has & TALLY_CG_HAS_IO))
+	if (!devs || !(st->has & TALLY_CG_HAS_IO))
 		return;
-	s->n_tags = 2;
 	s->tags[1] = dev;
+	s->tags[2] = name;
 	for (size_t i = 0; i < st->n_dev; i++) {
+		const char *dn = dev_name(devs, st->dev[i].major, st->dev[i].minor);
+
 		snprintf(dev, sizeof(dev), "device:%u:%u", st->dev[i].major, st->dev[i].minor);
+		snprintf(name, sizeof(name), "device_name:%s", dn);
+		s->n_tags = dn[0] ? 3 : 2;
 		rate(s, "cgroup.io.read_bytes", (double)st->dev[i].read_bytes);
 		rate(s, "cgroup.io.write_bytes", (double)st->dev[i].write_bytes);
 	}
@@ -96,7 +130,8 @@ submit_io(struct sub *s, const struct tally_cg_stats *st, bool per_device)
 
 size_t
 tally_cgroup_submit(const struct tally_check_ops *ops, struct tally_check_ctx *ctx,
-                    const char *path, const struct tally_cg_stats *st, bool per_device)
+                    const char *path, const struct tally_cg_stats *st,
+                    struct tally_cgroup_devnames *devs)
 {
 	char tag[PATH_MAX + 8];
 	struct sub s = { .ops = ops, .ctx = ctx, .tags = { tag }, .n_tags = 1 };
@@ -104,7 +139,7 @@ tally_cgroup_submit(const struct tally_check_ops *ops, struct tally_check_ctx *c
 	snprintf(tag, sizeof(tag), "cgroup:%s", path);
 	submit_cpu(&s, st);
 	submit_mem(&s, st);
-	submit_io(&s, st, per_device);
+	submit_io(&s, st, devs);
 	if (st->has & TALLY_CG_HAS_PIDS)
 		gauge(&s, "cgroup.pids.current", (double)st->pids_current);
 	if (st->has & TALLY_CG_HAS_PIDS_LIMIT)

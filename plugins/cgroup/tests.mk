@@ -11,5 +11,6 @@ plugins_cgroup_tests_test_cgroup_lib_LDADD = $(UNIT_LIBS)
 endif
 EXTRA_DIST += plugins/cgroup/tests/fixtures
 INTEGRATION_TESTS += plugins/cgroup/tests/test_cgroup_real.py \
-	plugins/cgroup/tests/test_cgroup_fixtures.py plugins/cgroup/tests/test_cgroup_run.py
+	plugins/cgroup/tests/test_cgroup_fixtures.py plugins/cgroup/tests/test_cgroup_run.py \
+	plugins/cgroup/tests/test_cgroup_container.py
 EXTRA_DIST += plugins/cgroup/tests/cgtest.py

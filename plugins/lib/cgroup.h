@@ -19,6 +19,14 @@
  *              tally_cg_set_read()           read group i through kept-open fds
  *              tally_cg_set_free()
  *
+ * A container's stats (the docker check), after discovery once per instance:
+ *   tally_cg_default_roots("", proc, sizeof(proc), cg, sizeof(cg));    (or configured roots)
+ *   tally_cg_mounts_discover(&m, proc, cg);
+ *   tally_cg_read_pid(&m, proc, init_pid, &st) or tally_cg_read_container(&m, id, &st, NULL, 0)
+ * Units are the kernel's cumulative counters made uniform: CPU in ns (v1 ticks and v2 usec
+ * converted), memory and io in bytes, pressure in usec. Build: add $(CGROUP_LIB) to _LIBADD
+ * and -I$(top_srcdir)/plugins/lib to _CPPFLAGS (plugins/lib/cgroup.mk).
+ *
  * Threads: no globals; every object belongs to one caller (one check instance) at a time.
  * Errors: 0 or a negative errno; a group that vanished reads as -ENOENT.
  */

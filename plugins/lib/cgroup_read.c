@@ -109,6 +109,27 @@ tally_cg_group_locate(struct cg_group *g, const struct tally_cg_mounts *m)
 	}
 }
 
+/*
+ * Out of descriptors (other instances, the rest of the agent): stop caching more, give back
+ * one of this group's kept-open descriptors and try once more, so reads go on per-open.
+ */
+static int
+open_after_shedding(struct cg_rd *rd, const char *path)
+{
+	rd->b->max_open = rd->b->n_open;
+	for (int f = 0; f < CG_NFILES; f++) {
+		if (rd->g->fd[f] >= 0) {
+			close(rd->g->fd[f]);
+			rd->g->fd[f] = CG_FD_NONE;
+			rd->b->n_open--;
+			rd->b->max_open = rd->b->n_open;
+			return open(path, O_RDONLY | O_CLOEXEC);
+		}
+	}
+	errno = EMFILE;
+	return -1;
+}
+
 /* Reads file f of the group into rd->buf; returns its length or a negative errno. */
 static ssize_t
 read_file(struct cg_rd *rd, enum cg_file f)
@@ -131,6 +152,8 @@ read_file(struct cg_rd *rd, enum cg_file f)
 	if (dir_path(path, sizeof(path), rd->m, g, tally_cg_files[f].hier, tally_cg_files[f].name))
 		return -ENAMETOOLONG;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE) && rd->b)
+		fd = open_after_shedding(rd, path);
 	if (fd < 0) {
 		int err = errno;
 

@@ -80,7 +80,7 @@ class Dockerd:
         self.dir = None
         self.proc = None
         self.lock = None
-        self.had_docker0 = os.path.exists("/sys/class/net/docker0")
+        self.had_docker0 = True  # known once the lock is held (another engine may own it now)
         self.cleaned = False
 
     # -- start / stop ---------------------------------------------------------------------
@@ -92,6 +92,7 @@ class Dockerd:
         if not os.path.exists(BUSYBOX):
             skip("%s missing (install busybox-static)" % BUSYBOX)
         self._lock()
+        self.had_docker0 = os.path.exists("/sys/class/net/docker0")
         atexit.register(self.cleanup)
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, self._on_signal)

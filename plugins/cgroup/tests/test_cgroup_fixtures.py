@@ -53,9 +53,11 @@ def test_every_layout():
 
 
 def test_rates_on_a_changing_fixture():
-    """A counter moving at a known speed between the two runs of --rate: cpuacct.usage of a
-    copy of the hybrid layout rewritten in place (fixed width, as a kept-open descriptor
-    re-reads it) at 0.25 s of CPU per second, i.e. 25% of a core."""
+    """Counters moving at known speeds between the two runs of --rate, in a copy of the hybrid
+    layout rewritten in place (fixed width, as a kept-open descriptor re-reads it):
+    cpuacct.usage at 0.25 s of CPU per second (25% of a core), blkio at 4 MiB/s read on 8:0
+    and 1 MiB/s written on 8:16 (this machine's blkio accounts no I/O, so real I/O cannot be
+    compared)."""
     dirs = CgroupDirs()
     tmp = tempfile.mkdtemp(prefix="tally-cgfix-")
     stop = threading.Event()
@@ -63,28 +65,67 @@ def test_rates_on_a_changing_fixture():
         shutil.copytree(os.path.join(FIXTURES, "hybrid"), tmp, dirs_exist_ok=True)
         path = os.path.join(tmp, "sys/fs/cgroup/cpuacct", DOCKER.lstrip("/"), "cpuacct.usage")
         fd = os.open(path, os.O_WRONLY)
+        blk = os.open(os.path.join(tmp, "sys/fs/cgroup/blkio", DOCKER.lstrip("/"),
+                                   "blkio.throttle.io_service_bytes"), os.O_WRONLY | os.O_TRUNC)
         t0 = time.monotonic()
 
         def bump():
             while not stop.is_set():
-                ns = int((time.monotonic() - t0) * 0.25e9)
-                os.pwrite(fd, b"%020d\n" % ns, 0)
+                t = time.monotonic() - t0
+                os.pwrite(fd, b"%020d\n" % int(t * 0.25e9), 0)
+                # 8:0 reads 4 MiB/s, 8:16 writes 1 MiB/s (fixed width: rewritten in place)
+                r, w = int(t * (4 << 20)), int(t * (1 << 20))
+                os.pwrite(blk, b"8:0 Read %020d\n8:0 Write %020d\n8:16 Read %020d\n"
+                          b"8:16 Write %020d\nTotal %020d\n" % (r, 0, 0, w, r + w), 0)
                 time.sleep(0.01)
 
         th = threading.Thread(target=bump)
         th.start()
-        res = dirs.run_check(instance(tmp, "proc", "sys/fs/cgroup"), args=("--rate", "--json"))
+        res = dirs.run_check(instance(tmp, "proc", "sys/fs/cgroup", "    io_per_device: true\n"),
+                             args=("--rate", "--json"))
         stop.set()
         th.join()
         os.close(fd)
+        os.close(blk)
         assert res.proc.returncode == 0, res.proc.stderr
         got = res.value("cgroup.cpu.usage", DOCKER)
         assert abs(got - 25.0) <= 25.0 * 0.15, got
         # the fixture's other counters stand still: rate 0
-        assert res.value("cgroup.io.read_bytes", DOCKER) == 0
+        near = lambda got, want: abs(got - want) <= want * 0.15  # noqa: E731
+        assert near(res.value("cgroup.io.read_bytes", DOCKER), 4 << 20), res.objs
+        assert near(res.value("cgroup.io.write_bytes", DOCKER), 1 << 20), res.objs
+        # io_per_device: each device beside the total
+        assert near(res.value("cgroup.io.read_bytes", DOCKER, "device:8:0"), 4 << 20)
+        assert res.value("cgroup.io.write_bytes", DOCKER, "device:8:0") == 0
+        assert res.value("cgroup.io.read_bytes", DOCKER, "device:8:16") == 0
+        assert near(res.value("cgroup.io.write_bytes", DOCKER, "device:8:16"), 1 << 20)
         assert res.value("cgroup.cpu.throttled", DOCKER) == 0
     finally:
         stop.set()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_device_names():
+    """io_per_device names a device this machine has (its /sys/dev/block link) as device_name:."""
+    devs = sorted(os.listdir("/sys/dev/block")) if os.path.isdir("/sys/dev/block") else []
+    if not devs:
+        return  # nothing to name on this machine; the MAJ:MIN tag is tested above
+    devno = devs[0]
+    name = os.path.basename(os.readlink("/sys/dev/block/" + devno))
+    dirs = CgroupDirs()
+    tmp = tempfile.mkdtemp(prefix="tally-cgfix-")
+    try:
+        shutil.copytree(os.path.join(FIXTURES, "hybrid"), tmp, dirs_exist_ok=True)
+        with open(os.path.join(tmp, "sys/fs/cgroup/blkio", DOCKER.lstrip("/"),
+                               "blkio.throttle.io_service_bytes"), "w") as f:
+            f.write("%s Read 4096\n%s Write 0\n%s Sync 4096\n%s Async 0\n%s Discard 0\n"
+                    "%s Total 4096\nTotal 4096\n" % ((devno,) * 6))
+        res = dirs.run_check(instance(tmp, "proc", "sys/fs/cgroup", "    io_per_device: true\n"),
+                             args=("--rate", "--json"))
+        assert res.proc.returncode == 0, res.proc.stderr
+        assert res.value("cgroup.io.read_bytes", DOCKER, "device:" + devno,
+                         "device_name:" + name) == 0, res.objs
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -136,5 +177,6 @@ def test_configcheck():
 
 
 if __name__ == "__main__":
-    run([test_every_layout, test_rates_on_a_changing_fixture, test_unreadable_hierarchy_warns,
+    run([test_every_layout, test_rates_on_a_changing_fixture, test_device_names,
+         test_unreadable_hierarchy_warns,
          test_configcheck])

@@ -4,9 +4,11 @@
  * containerised agent's mountinfo, only the host's /proc/mounts) and this hybrid host's own,
  * through the same code the check runs. Parsers are fed the kernel documentation's formats.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -331,13 +333,31 @@ test_set_select(void **state)
 	tally_cg_mounts_clear(&m);
 }
 
+/* A copy of a fixture the test may change; removed by teardown_fix, also after a failure. */
+static char fix_tmp[32];
+
+static int
+teardown_fix(void **state)
+{
+	char cmd[64];
+
+	(void)state;
+	if (fix_tmp[0] && strcmp(fix_tmp, "/tmp/tally-cgfix-XXXXXX") != 0) {
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", fix_tmp);
+		if (system(cmd) != 0)
+			return -1;
+	}
+	fix_tmp[0] = '\0';
+	return 0;
+}
+
 /* A copy of the hybrid fixture whose groups the test may remove. */
 static void
 test_set_vanish(void **state)
 {
 	static const char *const inc[] = { "/system.slice/*" };
 	struct tally_cg_select sel = { .include = inc, .n_include = 1 };
-	char tmp[] = "/tmp/tally-cgfix-XXXXXX", cmd[PATH_MAX * 2];
+	char *tmp = fix_tmp, cmd[PATH_MAX * 2];
 	struct tally_cg_set_info info;
 	struct tally_cg_mounts m;
 	struct tally_cg_stats st;
@@ -345,6 +365,7 @@ test_set_vanish(void **state)
 	size_t fds;
 
 	(void)state;
+	strcpy(fix_tmp, "/tmp/tally-cgfix-XXXXXX");
 	assert_non_null(mkdtemp(tmp));
 	snprintf(cmd, sizeof(cmd), "cp -r %s/hybrid/. %s/", FIXTURES, tmp);
 	assert_int_equal(system(cmd), 0);
@@ -365,8 +386,6 @@ test_set_vanish(void **state)
 	assert_string_equal(tally_cg_set_path(s, 0), "/system.slice/cron.service");
 	tally_cg_set_free(s);
 	tally_cg_mounts_clear(&m);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
-	assert_int_equal(system(cmd), 0);
 }
 
 /* Removed between the listing and the read: -ENOENT, quietly. */
@@ -375,13 +394,14 @@ test_vanish_before_read(void **state)
 {
 	static const char *const inc[] = { "/system.slice/*" };
 	struct tally_cg_select sel = { .include = inc, .n_include = 1 };
-	char tmp[] = "/tmp/tally-cgfix-XXXXXX", cmd[PATH_MAX * 2];
+	char *tmp = fix_tmp, cmd[PATH_MAX * 2];
 	struct tally_cg_set_info info;
 	struct tally_cg_mounts m;
 	struct tally_cg_stats st;
 	struct tally_cg_set *s;
 
 	(void)state;
+	strcpy(fix_tmp, "/tmp/tally-cgfix-XXXXXX");
 	assert_non_null(mkdtemp(tmp));
 	snprintf(cmd, sizeof(cmd), "cp -r %s/hybrid/. %s/", FIXTURES, tmp);
 	assert_int_equal(system(cmd), 0);
@@ -396,8 +416,6 @@ test_vanish_before_read(void **state)
 	assert_int_equal(tally_cg_set_read(s, 1, &st), 0);
 	tally_cg_set_free(s);
 	tally_cg_mounts_clear(&m);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
-	assert_int_equal(system(cmd), 0);
 }
 
 /*
@@ -492,6 +510,45 @@ test_set_fd_bound(void **state)
 	tally_cg_mounts_clear(&m);
 }
 
+/* RLIMIT_NOFILE reached by someone else: reads go on, the cache stops growing. */
+static void
+test_out_of_fds(void **state)
+{
+	struct tally_cg_select sel = { 0 };
+	struct tally_cg_set_info info;
+	struct tally_cg_mounts m;
+	struct tally_cg_stats st;
+	struct tally_cg_set *s;
+	struct rlimit saved, low;
+	int hog[64], n_hog = 0;
+
+	(void)state;
+	discover("hybrid", &m);
+	s = tally_cg_set_new(&m, 0);
+	assert_int_equal(tally_cg_set_refresh(s, &sel, &info), 0);
+	/* the docker group's first files get cached, then the process runs out */
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	low = saved;
+	low.rlim_cur = 64;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	while (n_hog < 64 && (hog[n_hog] = open("/dev/null", O_RDONLY)) >= 0)
+		n_hog++;
+	/* free exactly two: one cached, then EMFILE, shed, retried */
+	close(hog[--n_hog]);
+	close(hog[--n_hog]);
+	for (size_t i = 0; i < info.n_groups; i++) {
+		if (strcmp(tally_cg_set_path(s, i), "/docker/" CID) == 0) {
+			assert_int_equal(tally_cg_set_read(s, i, &st), 0);
+			assert_docker_stats(&st, false);
+		}
+	}
+	while (n_hog > 0)
+		close(hog[--n_hog]);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+	tally_cg_set_free(s);
+	tally_cg_mounts_clear(&m);
+}
+
 int
 main(void)
 {
@@ -504,10 +561,11 @@ main(void)
 		cmocka_unit_test(test_container),
 		cmocka_unit_test(test_mountsonly),
 		cmocka_unit_test(test_set_select),
-		cmocka_unit_test(test_set_vanish),
+		cmocka_unit_test_teardown(test_set_vanish, teardown_fix),
 		cmocka_unit_test(test_set_fd_bound),
-		cmocka_unit_test(test_vanish_before_read),
+		cmocka_unit_test_teardown(test_vanish_before_read, teardown_fix),
 		cmocka_unit_test_teardown(test_real_vanish_enodev, teardown_real),
+		cmocka_unit_test(test_out_of_fds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,7 +12,7 @@ sys.path.insert(0, os.path.join(os.environ.get("TALLY_SRCDIR") or os.getcwd(), "
                                 "integration"))
 
 from checktest import CheckDirs  # noqa: E402
-from tallytest import BUILDDIR, TALLY_BIN, skip  # noqa: E402
+from tallytest import BUILDDIR, TALLY_BIN, Tally, skip  # noqa: E402
 
 DOCKER_SO = os.path.join(BUILDDIR, "checks.d", "docker.so")
 
@@ -68,3 +68,10 @@ class Result:
         s = [o for o in self.objs if o.get("check") == name]
         assert len(s) == 1, "service check %s: %r\n%s" % (name, self.objs, self.proc.stderr)
         return s[0]
+
+
+def agent(**kw):
+    """A tallytest.Tally whose temp dir is removed at exit (the tests leave nothing behind)."""
+    t = Tally(**kw)
+    atexit.register(shutil.rmtree, t.dir, True)
+    return t

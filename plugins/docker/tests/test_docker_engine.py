@@ -7,9 +7,10 @@ import os
 import re
 import time
 
+import dockertest
 from dockertest import DockerDirs  # first: it puts tests/integration on the path
 from dockerd import IMAGE, Dockerd
-from tallytest import Tally, run, wait_for
+from tallytest import run, wait_for
 
 D = Dockerd()
 IDS = {}
@@ -115,7 +116,7 @@ def test_default_conf_reports_host_containers():
         return
     os.symlink(D.sock, path)
     try:
-        with Tally(extra="") as t:  # the in-tree conf.d: docker.yaml.default
+        with dockertest.agent(extra="") as t:  # the in-tree conf.d: docker.yaml.default
             hits = t.wait_series("docker.containers.running.total", timeout=30)
             assert hits[0][2] == 2, hits
             t.wait_series("docker.mem.rss", "container_name:idle", timeout=30)
@@ -133,7 +134,7 @@ def test_events():
     d = DockerDirs()
     d.instances(inst(min_collection_interval=1, collect_events=True,
                      exclude=["container_name:hidden"]))
-    with Tally(extra=d.config_keys()) as t:
+    with dockertest.agent(extra=d.config_keys()) as t:
         wait_for(lambda: any(" OK " in x for x in svc_lines(t)), 20, "service_up OK")
         D.run("evt", "sh", "-c", "exit 3")
         D.run("hidden", "true")
@@ -153,7 +154,7 @@ def test_engine_stopped_under_run():
     """Last: stops the engine. service_up goes CRITICAL with the reason, DogStatsD goes on."""
     d = DockerDirs()
     d.instances(inst(min_collection_interval=1, timeout=2))
-    with Tally(extra=d.config_keys()) as t:
+    with dockertest.agent(extra=d.config_keys()) as t:
         wait_for(lambda: any(" OK " in x for x in svc_lines(t)), 20, "service_up OK")
         t.wait_series("docker.mem.rss", "container_name:idle", timeout=20)
         D.stop_engine()

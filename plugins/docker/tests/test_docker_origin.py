@@ -9,9 +9,10 @@ import shutil
 import subprocess
 import tempfile
 
+import dockertest
 from dockertest import DockerDirs  # first: it puts tests/integration on the path
 from dockerd import Dockerd
-from tallytest import SRCDIR, Tally, run, skip, wait_for
+from tallytest import SRCDIR, run, skip, wait_for
 
 D = Dockerd()
 TMP = tempfile.mkdtemp(prefix="tally-dorig-", dir="/tmp")
@@ -47,7 +48,7 @@ def agent(client=False):
     extra = d.config_keys()
     if client:
         extra += "dogstatsd_origin_detection_client: true\n"
-    return Tally(extra=extra, socket_path=ST["sock"])
+    return dockertest.agent(extra=extra, socket_path=ST["sock"])
 
 
 def test_container_traffic_gets_its_tags():

@@ -108,7 +108,7 @@ def test_cpu_parity():
         if abs(ours["burn"]["cpu"] - cli["burn"]["cpu"]) <= 10:
             break
     assert abs(ours["burn"]["cpu"] - cli["burn"]["cpu"]) <= 10, (ours["burn"], cli["burn"])
-    assert ours["burn"]["cpu"] > 50, ours["burn"]
+    assert ours["burn"]["cpu"] > 20, ours["burn"]
     assert ours["mem"]["cpu"] < 5, ours["mem"]
 
 
@@ -147,7 +147,9 @@ def test_json_against_stats_api():
     assert close(r.value("docker.mem.rss", "container_name:mem"), rss, 0.05) or \
         abs(r.value("docker.mem.rss", "container_name:mem") - rss) < 1 << 20
     cpu = r.value("docker.cpu.usage", "container_name:burn")
-    assert cpu > 50, cpu
+    # a busy machine (make check -j2 on 2 cores) gives the burner less than a core; the
+    # 10-point parity is test_cpu_parity's, against the CLI at the same moment
+    assert cpu > 20, cpu
     tx = r.value("docker.net.bytes_sent", "container_name:cli", "interface:eth0")
     rx = r.value("docker.net.bytes_rcvd", "container_name:srv", "interface:eth0")
     # the client writes about 2 MB every 0.1 s (less on a busy machine): the same both ways

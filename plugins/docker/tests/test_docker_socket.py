@@ -9,8 +9,9 @@ import tempfile
 import threading
 import time
 
+import dockertest
 from dockertest import DockerDirs
-from tallytest import Tally, run
+from tallytest import run
 
 TMP = tempfile.mkdtemp(prefix="tally-dsock-")
 
@@ -138,7 +139,7 @@ def test_run_goes_on_with_hanging_socket():
     d = DockerDirs()
     d.instances({"url": "unix://" + f.path, "timeout": 1, "min_collection_interval": 1})
     try:
-        with Tally(extra=d.config_keys()) as t:
+        with dockertest.agent(extra=d.config_keys()) as t:
             deadline = time.time() + 6
             i = 0
             while time.time() < deadline:
