@@ -14,7 +14,7 @@ SIGTERM/SIGINT and from __exit__, in the order that leaves nothing behind: `dock
 every container while the engine still runs (a killed dockerd leaves its shims running the
 containers), stop dockerd by its pid, kill every containerd / containerd-shim whose command
 line names our exec root (by pid), unmount what is still mounted under our dir, remove it,
-remove docker0 if we created it. The engine runs with --iptables=false, so it leaves no
+remove docker0 and the /docker cgroups if we created them. The engine runs with --iptables=false, so it leaves no
 firewall rules behind.
 """
 import atexit
@@ -66,6 +66,17 @@ def pids_naming(text):
     return out
 
 
+def docker_cgroups():
+    """The engine's parent groups: /sys/fs/cgroup/<hierarchy>/docker (v1) or .../docker."""
+    out = []
+    root = "/sys/fs/cgroup"
+    for d in [root] + [os.path.join(root, h) for h in sorted(os.listdir(root))]:
+        g = os.path.join(d, "docker")
+        if os.path.isdir(g):
+            out.append(g)
+    return out
+
+
 def _alive(pid):
     try:
         with open("/proc/%d/stat" % pid) as f:
@@ -82,6 +93,7 @@ class Dockerd:
         self.proc = None
         self.lock = None
         self.had_docker0 = True  # known once the lock is held (another engine may own it now)
+        self.had_cgroups = None
         self.cleaned = False
 
     # -- start / stop ---------------------------------------------------------------------
@@ -94,6 +106,7 @@ class Dockerd:
             skip("%s missing (install busybox-static)" % BUSYBOX)
         self._lock()
         self.had_docker0 = os.path.exists("/sys/class/net/docker0")
+        self.had_cgroups = set(docker_cgroups())
         atexit.register(self.cleanup)
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, self._on_signal)
@@ -219,6 +232,13 @@ class Dockerd:
             shutil.rmtree(self.dir, ignore_errors=True)
             if not self.had_docker0 and os.path.exists("/sys/class/net/docker0"):
                 subprocess.run(["ip", "link", "del", "docker0"], capture_output=True)
+            # the engine's parent cgroups (/docker in each hierarchy), once empty
+            for g in docker_cgroups():
+                if self.had_cgroups is not None and g not in self.had_cgroups:
+                    try:
+                        os.rmdir(g)
+                    except OSError:
+                        pass
         finally:
             if self.lock:
                 fcntl.flock(self.lock, fcntl.LOCK_UN)
