@@ -287,7 +287,9 @@ sample_ctr(struct docker_state *st, struct docker_ctr *c)
 	if (c->pid > 0 && st->have_mounts &&
 	    tally_cg_read_pid(&st->mounts, st->procfs, c->pid, &c->s.cg) < 0)
 		memset(&c->s.cg, 0, sizeof(c->s.cg));
-	if (c->pid > 0)
+	if (c->host_net)
+		c->s.has_net = true; /* no interface of its own (n_if 0), as the engine reports */
+	else if (c->pid > 0)
 		docker_netdev_read(st->procfs, c->pid, &c->s);
 	return !c->s.cg.has || !c->s.has_net;
 }
@@ -344,6 +346,18 @@ publish_tags(struct docker_state *st, const struct tally_check_ops *ops,
 	ops->entity_tags(ctx, entity, (const char *const *)t.items, t.n,
 	                 (uint32_t)st->entity_tags_ttl);
 	docker_tags_clear(&t);
+}
+
+static bool
+network_mode_host(struct json_object *c)
+{
+	struct json_object *hc;
+	const char *mode;
+
+	if (!json_object_object_get_ex(c, "HostConfig", &hc))
+		return false;
+	mode = jstr(hc, "NetworkMode");
+	return mode && strcmp(mode, "host") == 0;
 }
 
 static bool
@@ -422,6 +436,7 @@ collect_ctrs(struct docker_state *st, const struct tally_check_ops *ops,
 			docker_tags_clear(&d->tags);
 			continue;
 		}
+		d->host_net = network_mode_host(c);
 		if (sample_ctr(st, d))
 			need_api[n_api++] = n_run;
 		n_run++;

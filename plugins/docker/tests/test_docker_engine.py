@@ -101,6 +101,18 @@ def test_stats_api_fallback():
     assert r.took < 10, r.took
 
 
+def test_host_network_has_no_interfaces():
+    """A --network host container's net/dev is the host's: no docker.net.* for it."""
+    D.run("hostnet", "sleep", "100000", opts=("--network", "host"))
+    try:
+        r = DockerDirs().run_check(inst(), args=("--json", "--rate"))
+        assert r.metrics("docker.mem.rss", "container_name:hostnet"), r.objs
+        assert not r.metrics("docker.net.bytes_rcvd", "container_name:hostnet"), r.objs
+        assert r.metrics("docker.net.bytes_rcvd", "container_name:idle"), r.objs
+    finally:
+        D.docker("rm", "-f", "hostnet")
+
+
 def test_exclude_include():
     r = DockerDirs().run_check(inst(exclude=["container_name:idle"]))
     assert not r.metrics("docker.mem.rss", "container_name:idle")
@@ -199,7 +211,8 @@ if __name__ == "__main__":
     try:
         setup()
         run([test_counts_images_service_up, test_container_tags, test_container_id_opt_in,
-             test_rates_need_two_runs, test_stats_api_fallback, test_exclude_include, test_bad_performance_tag,
+             test_rates_need_two_runs, test_stats_api_fallback,
+             test_host_network_has_no_interfaces, test_exclude_include, test_bad_performance_tag,
              test_default_conf_reports_host_containers, test_events,
              test_engine_stopped_under_run])
     finally:
