@@ -95,6 +95,7 @@ class Dockerd:
         self.had_docker0 = True  # known once the lock is held (another engine may own it now)
         self.had_cgroups = None
         self.cleaned = False
+        self._log = None
 
     # -- start / stop ---------------------------------------------------------------------
     def start(self):
@@ -112,6 +113,7 @@ class Dockerd:
             signal.signal(sig, self._on_signal)
         # short path: the socket path must fit sun_path (108 bytes)
         self.dir = tempfile.mkdtemp(prefix="tdk-", dir="/tmp")
+        self._allow_bridge()
         self.sock = os.path.join(self.dir, "docker.sock")
         self.host = "unix://" + self.sock
         self.log_path = os.path.join(self.dir, "dockerd.log")
@@ -134,6 +136,25 @@ class Dockerd:
             self.cleanup()
             skip(why)
         return self
+
+    # With bridge-nf-call-iptables on, container-to-container traffic crosses FORWARD; a
+    # FORWARD policy of DROP (left by an engine that managed iptables) would cut it. One
+    # ACCEPT rule for docker0 <-> docker0, removed at cleanup, keeps the tests independent of
+    # what the machine's firewall holds.
+    BRIDGE_RULE = ["FORWARD", "-i", "docker0", "-o", "docker0", "-j", "ACCEPT",
+                   "-m", "comment", "--comment", "tally-dockerd-test"]
+
+    def _allow_bridge(self):
+        self.bridge_rule = False
+        if not shutil.which("iptables"):
+            return
+        p = subprocess.run(["iptables", "-I"] + self.BRIDGE_RULE, capture_output=True)
+        self.bridge_rule = p.returncode == 0
+
+    def _drop_bridge_rule(self):
+        if getattr(self, "bridge_rule", False):
+            subprocess.run(["iptables", "-D"] + self.BRIDGE_RULE, capture_output=True)
+            self.bridge_rule = False
 
     def _lock(self):
         self.lock = open(LOCK_PATH, "a+")
@@ -227,6 +248,7 @@ class Dockerd:
             while time.time() < deadline and any(_alive(p) for p in victims):
                 time.sleep(0.1)
             self._unmount_all()
+            self._drop_bridge_rule()
             if self._log:
                 self._log.close()
             shutil.rmtree(self.dir, ignore_errors=True)
