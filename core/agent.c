@@ -23,6 +23,12 @@
 #include "status.h"
 #include "xmem.h"
 
+/*
+ * A receiver that an abandoned check run may still commit to (see shutdown_agent()): kept
+ * reachable here rather than freed, for the few moments until the process exits.
+ */
+static struct tally_receiver *abandoned_receiver;
+
 /* Idle non-counter contexts are forgotten after this long (the agent's 20 s), or 2 flushes. */
 #define CONTEXT_EXPIRY_MIN_S 20
 
@@ -54,6 +60,8 @@ on_batch(struct tally_batch *b, void *arg)
 	}
 	for (size_t i = 0; i < a->n_outputs; i++)
 		a->outputs[i]->ops->submit(a->outputs[i], b);
+	if (!b->partial)
+		a->status_src.last_flush_ms = tally_mono_ms();
 	tally_batch_unref(b);
 }
 
@@ -63,6 +71,7 @@ on_stop_signal(evutil_socket_t sig, short what, void *arg)
 	struct agent *a = arg;
 
 	TALLY_INFO("agent", "stopping signal=%d", (int)sig);
+	a->status_src.stopping = true;
 	event_base_loopbreak(a->base);
 }
 
@@ -175,22 +184,36 @@ make_receiver(struct agent *a, int udp_fd, int uds_fd)
 	return r;
 }
 
+/*
+ * SIGTERM: stop scheduling checks, flush, drain the outputs, and only then wait what is left
+ * of the checks' grace time, so that a check stuck in a syscall never eats the drain's time.
+ * Exits within forwarder_stop_timeout + TALLY_CHECKS_STOP_WAIT_S at most.
+ */
 static void
 shutdown_agent(struct agent *a)
 {
-	int64_t deadline = tally_mono_ms() + (int64_t)(a->cfg->forwarder_stop_timeout * 1000);
+	int64_t checks_deadline = tally_mono_ms() + (int64_t)(TALLY_CHECKS_STOP_WAIT_S * 1000.0);
+	int64_t deadline;
+	size_t stuck;
 
-	/* Checks first: their last results reach the receiver before it stops. */
-	a->status_src.checks_json = NULL;
-	a->status_src.check_errors_json = NULL;
-	tally_checks_free(a->checks);
-	a->checks = NULL;
+	tally_checks_stop(a->checks);
 	/* The receiver's last flush reaches the outputs before they drain. */
 	if (a->receiver)
 		tally_receiver_stop(a->receiver);
+	deadline = tally_mono_ms() + (int64_t)(a->cfg->forwarder_stop_timeout * 1000);
 	for (size_t i = 0; i < a->n_outputs; i++) {
 		if (a->outputs[i]->ops->drain)
 			a->outputs[i]->ops->drain(a->outputs[i], a->base, deadline);
+	}
+	a->status_src.checks_json = NULL;
+	a->status_src.check_errors_json = NULL;
+	a->status_src.refused_json = NULL;
+	stuck = tally_checks_free_by(a->checks, checks_deadline);
+	a->checks = NULL;
+	/* An abandoned run may still commit to the receiver: it must outlive the process. */
+	if (stuck) {
+		abandoned_receiver = a->receiver;
+		a->receiver = NULL;
 	}
 	tally_status_server_free(a->status);
 	tally_receiver_free(a->receiver);
@@ -235,6 +258,9 @@ start_status(struct agent *a)
 	a->status_src.checks_json = a->checks ? tally_checks_status_json_cb : NULL;
 	a->status_src.check_errors_json = a->checks ? tally_checks_errors_json_cb : NULL;
 	a->status_src.checks_arg = a->checks;
+	a->status_src.refused_json = a->checks ? tally_checks_refused_json_cb : NULL;
+	a->status_src.started_ms = tally_mono_ms();
+	a->status_src.flush_interval_s = a->cfg->flush_interval;
 	a->status = tally_status_server_new(a->base, listen, &a->status_src, err, sizeof(err));
 	if (!a->status)
 		TALLY_WARN("status", "%s; `tally status` will not work", err);

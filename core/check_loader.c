@@ -294,9 +294,25 @@ keep_old_if_same_object(const struct tally_plugin_list *old, struct tally_plugin
 }
 
 /* Loads (or reuses) dir/file into out; false when it was refused. */
+/* Where refusals go: the log, or a caller's callback (configcheck, the status page). */
+struct scan_report {
+	tally_plugin_refused_fn fn;
+	void *arg;
+};
+
+static void
+report_refusal(const struct scan_report *rep, const char *path, const char *why)
+{
+	if (rep && rep->fn)
+		rep->fn(rep->arg, path, why);
+	else
+		TALLY_ERR("checks", "refusing check plugin: %s path=%s", why, path);
+}
+
 static bool
 scan_one(const char *dir, const char *file, const char *only_name,
-         const struct tally_plugin_list *old, struct tally_plugin_list *out)
+         const struct tally_plugin_list *old, struct tally_plugin_list *out,
+         const struct scan_report *rep)
 {
 	char name[256], path[4096], err[512];
 	struct tally_plugin *p;
@@ -304,7 +320,7 @@ scan_one(const char *dir, const char *file, const char *only_name,
 	if (!name_from_path(file, name, sizeof(name)) || (only_name && strcmp(name, only_name)))
 		return true;
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, file) >= sizeof(path)) {
-		TALLY_ERR("checks", "refusing check plugin: path too long dir=%s", dir);
+		report_refusal(rep, dir, "path too long");
 		return false;
 	}
 	if (tally_plugin_list_find(out, name)) {
@@ -318,7 +334,7 @@ scan_one(const char *dir, const char *file, const char *only_name,
 	if (p) {
 		tally_plugin_ref(p);
 	} else if (!(p = tally_plugin_load(path, err, sizeof(err)))) {
-		TALLY_ERR("checks", "refusing check plugin: %s path=%s", err, path);
+		report_refusal(rep, path, err);
 		return false;
 	} else {
 		p = keep_old_if_same_object(old, p);
@@ -330,9 +346,11 @@ scan_one(const char *dir, const char *file, const char *only_name,
 }
 
 size_t
-tally_plugin_scan(const char *const *dirs, size_t n_dirs, const char *only_name,
-                  const struct tally_plugin_list *old, struct tally_plugin_list *out)
+tally_plugin_scan_report(const char *const *dirs, size_t n_dirs, const char *only_name,
+                         const struct tally_plugin_list *old, struct tally_plugin_list *out,
+                         tally_plugin_refused_fn refused_fn, void *arg)
 {
+	struct scan_report rep = { refused_fn, arg };
 	size_t refused = 0;
 
 	for (size_t d = 0; d < n_dirs; d++) {
@@ -345,11 +363,18 @@ tally_plugin_scan(const char *const *dirs, size_t n_dirs, const char *only_name,
 			continue;
 		}
 		for (int i = 0; i < n; i++) {
-			if (!scan_one(dirs[d], ents[i]->d_name, only_name, old, out))
+			if (!scan_one(dirs[d], ents[i]->d_name, only_name, old, out, &rep))
 				refused++;
 			free(ents[i]);
 		}
 		free(ents);
 	}
 	return refused;
+}
+
+size_t
+tally_plugin_scan(const char *const *dirs, size_t n_dirs, const char *only_name,
+                  const struct tally_plugin_list *old, struct tally_plugin_list *out)
+{
+	return tally_plugin_scan_report(dirs, n_dirs, only_name, old, out, NULL, NULL);
 }

@@ -70,6 +70,13 @@ void tally_plugin_unref(struct tally_plugin *p);
 size_t tally_plugin_scan(const char *const *dirs, size_t n_dirs, const char *only_name,
                          const struct tally_plugin_list *old, struct tally_plugin_list *out);
 
+/* A refused file and why ("check ABI version 2, this agent speaks version 1 ..."). */
+typedef void (*tally_plugin_refused_fn)(void *arg, const char *path, const char *reason);
+/* tally_plugin_scan(), with each refusal handed to refused_fn(arg, ...) instead of the log. */
+size_t tally_plugin_scan_report(const char *const *dirs, size_t n_dirs, const char *only_name,
+                                const struct tally_plugin_list *old, struct tally_plugin_list *out,
+                                tally_plugin_refused_fn refused_fn, void *arg);
+
 /* Appends p (taking over the caller's reference). */
 void tally_plugin_list_add(struct tally_plugin_list *l, struct tally_plugin *p);
 /* The plugin called name, borrowed, or NULL. */

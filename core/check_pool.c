@@ -202,3 +202,10 @@ tally_check_pool_free(struct tally_check_pool *pool, int64_t deadline_ms)
 	free(pool);
 	return 0;
 }
+
+void
+tally_check_pool_cancel(struct tally_check_pool *pool)
+{
+	if (pool)
+		cancel_queued(pool);
+}

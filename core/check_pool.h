@@ -40,4 +40,11 @@ size_t tally_check_pool_busy(struct tally_check_pool *pool);
  */
 size_t tally_check_pool_free(struct tally_check_pool *pool, int64_t deadline_ms);
 
+/*
+ * Shutdown's first step: queued jobs get done(job, false) now and no job starts any more;
+ * running ones go on (their done() still comes through the event loop). Call
+ * tally_check_pool_free() later. Accepts NULL.
+ */
+void tally_check_pool_cancel(struct tally_check_pool *pool);
+
 #endif

@@ -419,16 +419,26 @@ tally_check_sched_new(const struct tally_check_sched_opts *opts, char *err, size
 }
 
 void
-tally_check_sched_free(struct tally_check_sched *s, double wait_s)
+tally_check_sched_stop(struct tally_check_sched *s)
 {
-	struct tally_check_inst *inst, *next;
-
-	if (!s)
+	if (!s || s->stopping)
 		return;
 	s->stopping = true;
-	for (inst = s->head; inst; inst = inst->next)
+	for (struct tally_check_inst *inst = s->head; inst; inst = inst->next)
 		evtimer_del(inst->timer);
-	tally_check_pool_free(s->pool, tally_mono_ms() + (int64_t)(wait_s * 1000.0));
+	tally_check_pool_cancel(s->pool);
+}
+
+size_t
+tally_check_sched_free_by(struct tally_check_sched *s, int64_t deadline_ms)
+{
+	struct tally_check_inst *inst, *next;
+	size_t stuck;
+
+	if (!s)
+		return 0;
+	tally_check_sched_stop(s);
+	stuck = tally_check_pool_free(s->pool, deadline_ms);
 	for (inst = s->head; inst; inst = next) {
 		next = inst->next;
 		if (!inst->running) {
@@ -444,4 +454,11 @@ tally_check_sched_free(struct tally_check_sched *s, double wait_s)
 		event_free(inst->timeout_ev);
 	}
 	free(s);
+	return stuck;
+}
+
+void
+tally_check_sched_free(struct tally_check_sched *s, double wait_s)
+{
+	tally_check_sched_free_by(s, tally_mono_ms() + (int64_t)(wait_s * 1000.0));
 }

@@ -72,6 +72,16 @@ struct tally_check_sched *tally_check_sched_new(const struct tally_check_sched_o
 void tally_check_sched_free(struct tally_check_sched *s, double wait_s);
 
 /*
+ * Shutdown in two steps, so that the agent's final flush and drain never wait for a check:
+ * _stop() ends scheduling (no timer fires, queued runs are cancelled, running ones go on);
+ * _free_by() then waits for running checks until deadline_ms (CLOCK_MONOTONIC) and frees
+ * like tally_check_sched_free(). Returns how many runs were abandoned: their commit callback
+ * may still be called, at any time, so what it uses must outlive the process. Accept NULL.
+ */
+void tally_check_sched_stop(struct tally_check_sched *s);
+size_t tally_check_sched_free_by(struct tally_check_sched *s, int64_t deadline_ms);
+
+/*
  * Adds an instance and starts its timer: takes ownership of conf, takes a new reference on
  * plugin. init() runs on a worker before the first run. Returns the instance (borrowed: valid
  * until it is removed or the scheduler freed).

@@ -12,6 +12,7 @@
 #include <tally/check.h>
 
 #include "check_loader.h"
+#include "clock.h"
 #include "confd.h"
 #include "config.h"
 #include "log.h"
@@ -29,7 +30,8 @@ struct tally_checks {
 	const struct tally_config *cfg;
 	struct tally_check_sched *sched;
 	struct tally_plugin_list plugins;
-	struct strv errors; /* of the last (re)load */
+	struct strv errors;                         /* of the last (re)load */
+	struct strv refused_paths, refused_reasons; /* plugins refused by the last (re)load */
 };
 
 /* An instance wanted by the configuration now. */
@@ -138,14 +140,44 @@ orphan_files(const struct tally_config *cfg, const struct tally_plugin_list *plu
 	return errors;
 }
 
+/* A refusal as one "PATH: message" line for report(). */
+static void
+refusal_msg(const char *path, const char *why, char *msg, size_t len)
+{
+	snprintf(msg, len, "%s: check plugin refused: %s", path, why);
+}
+
+static void
+print_refusal(void *arg, const char *path, const char *why)
+{
+	char msg[5000];
+
+	refusal_msg(path, why, msg, sizeof(msg));
+	fprintf(arg, "%s\n", msg);
+}
+
+/* The running agent: logged, and kept for `tally status`. */
+static void
+keep_refusal(void *arg, const char *path, const char *why)
+{
+	struct tally_checks *c = arg;
+	char msg[5000];
+
+	refusal_msg(path, why, msg, sizeof(msg));
+	log_conf_error(c, msg);
+	strv_add(&c->refused_paths, path);
+	strv_add(&c->refused_reasons, why);
+}
+
 /* Loads plugins and instances; returns the number of problems. */
 static size_t
 load_all(const struct tally_config *cfg, const struct tally_plugin_list *old,
          struct tally_plugin_list *plugins, struct wanted_list *w,
-         tally_check_conf_report_fn report, void *arg)
+         tally_check_conf_report_fn report, tally_plugin_refused_fn refused, void *arg)
 {
-	size_t errors = tally_plugin_scan((const char *const *)cfg->checksd_paths,
-	                                  cfg->n_checksd_paths, NULL, old, plugins);
+	size_t errors =
+	    tally_plugin_scan_report((const char *const *)cfg->checksd_paths, cfg->n_checksd_paths,
+	                             NULL, old, plugins, refused, arg);
 
 	for (size_t i = 0; i < plugins->n; i++) {
 		struct tally_confd_list list = { 0 };
@@ -208,7 +240,9 @@ tally_checks_reload(struct tally_checks *c)
 	size_t errors;
 
 	strv_clear(&c->errors);
-	errors = load_all(c->cfg, &c->plugins, &plugins, &w, log_conf_error, c);
+	strv_clear(&c->refused_paths);
+	strv_clear(&c->refused_reasons);
+	errors = load_all(c->cfg, &c->plugins, &plugins, &w, log_conf_error, keep_refusal, c);
 	apply(c, &w);
 	free(w.v);
 	tally_plugin_list_clear(&c->plugins);
@@ -246,12 +280,30 @@ tally_checks_new_with(const struct tally_config *cfg, struct event_base *base,
 void
 tally_checks_free(struct tally_checks *c)
 {
+	tally_checks_free_by(c, tally_mono_ms() + (int64_t)(TALLY_CHECKS_STOP_WAIT_S * 1000.0));
+}
+
+void
+tally_checks_stop(struct tally_checks *c)
+{
+	if (c)
+		tally_check_sched_stop(c->sched);
+}
+
+size_t
+tally_checks_free_by(struct tally_checks *c, int64_t deadline_ms)
+{
+	size_t stuck;
+
 	if (!c)
-		return;
-	tally_check_sched_free(c->sched, TALLY_CHECKS_STOP_WAIT_S);
+		return 0;
+	stuck = tally_check_sched_free_by(c->sched, deadline_ms);
 	tally_plugin_list_clear(&c->plugins);
 	strv_clear(&c->errors);
+	strv_clear(&c->refused_paths);
+	strv_clear(&c->refused_reasons);
 	free(c);
+	return stuck;
 }
 
 struct json_object *
@@ -268,6 +320,28 @@ tally_checks_errors_json(struct tally_checks *c)
 	for (size_t i = 0; i < c->errors.n; i++)
 		json_object_array_add(errors, json_object_new_string(c->errors.v[i]));
 	return errors;
+}
+
+struct json_object *
+tally_checks_refused_json(struct tally_checks *c)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < c->refused_paths.n && i < c->refused_reasons.n; i++) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "path", json_object_new_string(c->refused_paths.v[i]));
+		json_object_object_add(o, "reason",
+		                       json_object_new_string(c->refused_reasons.v[i]));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+struct json_object *
+tally_checks_refused_json_cb(void *c)
+{
+	return tally_checks_refused_json(c);
 }
 
 struct json_object *
@@ -307,7 +381,7 @@ tally_checks_configcheck(const struct tally_config *cfg, FILE *out, FILE *err)
 {
 	struct tally_plugin_list plugins = { 0 };
 	struct wanted_list w = { 0 };
-	size_t errors = load_all(cfg, NULL, &plugins, &w, print_conf_error, err);
+	size_t errors = load_all(cfg, NULL, &plugins, &w, print_conf_error, print_refusal, err);
 
 	fprintf(out, "checks:\n");
 	for (size_t i = 0; i < plugins.n; i++) {

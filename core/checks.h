@@ -59,6 +59,15 @@ int tally_checks_reload(struct tally_checks *c);
 void tally_checks_free(struct tally_checks *c);
 
 /*
+ * The agent's shutdown in two steps (see tally_check_sched_stop()): _stop() ends scheduling
+ * at once; _free_by() waits for running checks until deadline_ms (CLOCK_MONOTONIC), then
+ * frees like tally_checks_free(). Returns the number of abandoned runs; when it is not 0
+ * their commit target (the receiver) must never be freed. Accept NULL.
+ */
+void tally_checks_stop(struct tally_checks *c);
+size_t tally_checks_free_by(struct tally_checks *c, int64_t deadline_ms);
+
+/*
  * The checks section of `tally status`: a new json-c array the caller puts, one object per
  * instance: {check, instance, version, plugin, config, status ("scheduled", "running", "ok",
  * "warning", "error", "timeout"), interval_s, effective_interval_s, timeout_s, runs,
@@ -68,6 +77,9 @@ void tally_checks_free(struct tally_checks *c);
 struct json_object *tally_checks_status_json(struct tally_checks *c);
 /* A new json-c array of the last (re)load's problems, "FILE:LINE:COL: message" strings. */
 struct json_object *tally_checks_errors_json(struct tally_checks *c);
+/* A new json-c array of the plugins the last (re)load refused: {path, reason}. */
+struct json_object *tally_checks_refused_json(struct tally_checks *c);
+struct json_object *tally_checks_refused_json_cb(void *c);
 /* The same with a void * argument, for struct tally_status_src.checks_json. */
 struct json_object *tally_checks_status_json_cb(void *c);
 /* tally_checks_errors_json() for struct tally_status_src.check_errors_json. */

@@ -247,6 +247,18 @@ apply(struct tally_config_loader *ld, const struct tally_config_key *k, const st
 	return k->set(ld, k, v, what);
 }
 
+/* With a report callback (configcheck) an error is reported and the next key is read. */
+static int
+go_on(struct tally_config_loader *ld, int rc)
+{
+	if (!rc || !ld->report)
+		return rc;
+	ld->report(ld->report_arg, ld->err);
+	ld->n_errors++;
+	ld->err[0] = '\0';
+	return 0;
+}
+
 static int
 apply_file(struct tally_config_loader *ld, const struct tally_ydoc *doc)
 {
@@ -273,6 +285,7 @@ apply_file(struct tally_config_loader *ld, const struct tally_ydoc *doc)
 		} else {
 			rc = unknown_key(ld, p->key);
 		}
+		rc = go_on(ld, rc);
 	}
 	return rc;
 }
@@ -313,9 +326,11 @@ apply_env(struct tally_config_loader *ld)
 		if (!value || !*value)
 			continue;
 		doc = env_doc(&keys[i], name, value, ld->err, ld->err_len);
-		if (!doc)
-			return -EINVAL;
-		rc = apply(ld, &keys[i], doc->root, NULL);
+		if (!doc) {
+			rc = go_on(ld, -EINVAL);
+			continue;
+		}
+		rc = go_on(ld, apply(ld, &keys[i], doc->root, NULL));
 		tally_ydoc_free(doc);
 	}
 	return rc;
@@ -442,35 +457,62 @@ tally_config_free(struct tally_config *cfg)
 	free(cfg);
 }
 
-struct tally_config *
-tally_config_load(const char *path, char *err, size_t err_len)
+static struct tally_config *
+load(const char *path, struct tally_config_loader *ld)
 {
-	bool set[N_KEYS] = { false };
-	struct tally_config_loader ld = { .set = set, .err = err, .err_len = err_len };
 	struct tally_ydoc *doc;
 	int rc;
 
-	if (err && err_len)
-		err[0] = '\0';
-	ld.cfg = config_new(path);
+	if (ld->err_len)
+		ld->err[0] = '\0';
+	ld->cfg = config_new(path);
 	if (path) {
-		doc = tally_ydoc_load_file(path, err, err_len);
-		if (!doc)
+		doc = tally_ydoc_load_file(path, ld->err, ld->err_len);
+		if (!doc && go_on(ld, -EINVAL))
 			goto fail;
-		rc = apply_file(&ld, doc);
+		rc = doc ? apply_file(ld, doc) : 0;
 		tally_ydoc_free(doc);
 		if (rc)
 			goto fail;
 	}
-	if (apply_env(&ld))
+	if (apply_env(ld))
 		goto fail;
-	derive(&ld);
-	free(ld.site);
-	free(ld.ignored);
-	return ld.cfg;
+	derive(ld);
+	free(ld->site);
+	free(ld->ignored);
+	return ld->cfg;
 fail:
-	free(ld.site);
-	free(ld.ignored);
-	tally_config_free(ld.cfg);
+	free(ld->site);
+	free(ld->ignored);
+	tally_config_free(ld->cfg);
 	return NULL;
+}
+
+struct tally_config *
+tally_config_load(const char *path, char *err, size_t err_len)
+{
+	bool set[N_KEYS] = { false };
+	char scratch[1];
+	struct tally_config_loader ld = { .set = set, .err = err, .err_len = err_len };
+
+	if (!err || !err_len) {
+		ld.err = scratch;
+		ld.err_len = sizeof(scratch);
+	}
+	return load(path, &ld);
+}
+
+struct tally_config *
+tally_config_load_all(const char *path, void (*report)(void *arg, const char *msg), void *arg,
+                      size_t *n_errors)
+{
+	bool set[N_KEYS] = { false };
+	char err[1024];
+	struct tally_config_loader ld = {
+		.set = set, .err = err, .err_len = sizeof(err), .report = report, .report_arg = arg
+	};
+	struct tally_config *cfg = load(path, &ld);
+
+	*n_errors = ld.n_errors;
+	return cfg;
 }

@@ -76,6 +76,14 @@ struct tally_config {
  * console entry. Not thread-safe against concurrent setenv().
  */
 struct tally_config *tally_config_load(const char *path, char *err, size_t err_len);
+/*
+ * `tally configcheck`: the same, but every error of the file and the environment goes to
+ * report(arg, "FILE:LINE:COL: message") and loading goes on (a key in error keeps its
+ * default). *n_errors counts them. Returns the config (NULL only when it cannot be built).
+ */
+struct tally_config *tally_config_load_all(const char *path,
+                                           void (*report)(void *arg, const char *msg), void *arg,
+                                           size_t *n_errors);
 /* Accepts NULL. */
 void tally_config_free(struct tally_config *cfg);
 /* Writes the resolved configuration as YAML; api_key shows only its last 5 characters. */

@@ -24,6 +24,10 @@ struct tally_config_loader {
 	char *ignored; /* well-known datadog.yaml keys we skip, for one log line */
 	char *err;
 	size_t err_len;
+	/* configcheck: each error goes here and loading goes on (NULL: stop at the first). */
+	void (*report)(void *arg, const char *msg);
+	void *report_arg;
+	size_t n_errors;
 };
 
 /* The integer field types that tally_config_set_integer() can store into. */

@@ -264,6 +264,8 @@ on_done(void *arg, const struct tally_http_result *res)
 	case TALLY_FWD_DROP:
 		tally_fwd_breaker_on_success(&ep->br, now, next_uniform(ep->fwd));
 		ep->total.dropped[drop_reason(res->status)]++;
+		snprintf(ep->last_error, sizeof(ep->last_error), "HTTP %ld: payload rejected",
+		         res->status);
 		log_drop(ep, res);
 		break;
 	case TALLY_FWD_RETRY:
@@ -272,6 +274,11 @@ on_done(void *arg, const struct tally_http_result *res)
 		ep->inflight = NULL;
 		tally_fwd_queue_return(&ep->q, p);
 		ep->total.retried++;
+		if (res->status)
+			snprintf(ep->last_error, sizeof(ep->last_error), "HTTP %ld", res->status);
+		else
+			snprintf(ep->last_error, sizeof(ep->last_error), "%s",
+			         res->error && *res->error ? res->error : "transport error");
 		log_retry(ep, res, now);
 		arm(ep, 0);
 		return;

@@ -39,6 +39,7 @@ struct tally_fwd_endpoint {
 	long last_status;
 	struct tally_ratelimit log_rl;   /* retries and rejections */
 	struct tally_ratelimit spill_rl; /* queue overflow */
+	char last_error[256];            /* the last failed or rejected request, for status */
 };
 
 struct tally_fwd {

@@ -144,6 +144,8 @@ endpoint_status(const struct tally_fwd *f, const struct tally_fwd_endpoint *ep)
 			    json_object_new_int64((int64_t)ep->total.dropped[r]));
 	}
 	json_object_object_add(o, "dropped", dropped);
+	json_object_object_add(o, "last_error",
+	                       ep->last_error[0] ? json_object_new_string(ep->last_error) : NULL);
 	return o;
 }
 
@@ -154,6 +156,8 @@ tally_fwd_status(const struct tally_fwd *f)
 
 	json_object_object_add(o, "output", json_object_new_string(f->id));
 	json_object_object_add(o, "spool", f->spool ? json_object_new_string(f->spool->dir) : NULL);
+	json_object_object_add(o, "api_key",
+	                       f->key_hint ? json_object_new_string(f->key_hint) : NULL);
 	for (size_t i = 0; i < f->n_eps; i++)
 		json_object_array_add(eps, endpoint_status(f, &f->eps[i]));
 	json_object_object_add(o, "endpoints", eps);

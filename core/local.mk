@@ -18,7 +18,7 @@ CORE_RUNTIME_SRC = core/agent.c core/agent.h core/listen.c core/listen.h core/or
 	core/mailbox.h core/receiver.c core/receiver.h core/receiver_internal.h core/rx_read.c core/rx_backlog.c core/rx_backlog.h core/rx_process.c \
 	core/rx_process.h \
 	core/selfstats.c core/selfstats.h core/output.c core/output.h core/out_console.c \
-	core/status.c core/status.h core/status_cmd.c
+	core/status.c core/status.h core/status_cmd.c core/status_health.c core/status_page.c
 
 CORE_CFLAGS = $(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) \
 	$(ZLIB_CFLAGS) $(XXHASH_CFLAGS)

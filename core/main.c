@@ -29,6 +29,7 @@ usage(FILE *f)
 	           "       tally check NAME [-c FILE] [--json] [--rate] [--stats]\n"
 	           "       tally configcheck [-c FILE]\n"
 	           "       tally status [-c FILE] [--json]\n"
+	           "       tally health [-c FILE]\n"
 	           "       tally version\n");
 }
 
@@ -109,18 +110,28 @@ cmd_run(const struct cli *cli)
 	return rc;
 }
 
+static void
+print_error(void *arg, const char *msg)
+{
+	fprintf(arg, "%s\n", msg);
+}
+
+/* Every error in one pass: the main file's, then each plugin's and conf.d file's. */
 static int
 cmd_configcheck(const struct cli *cli)
 {
-	struct tally_config *cfg = load_config(cli->config_path);
-	int rc;
+	size_t errors = 0;
+	struct tally_config *cfg =
+	    tally_config_load_all(cli->config_path, print_error, stderr, &errors);
 
 	if (!cfg)
 		return 1;
 	tally_config_print(cfg, stdout);
-	rc = tally_checks_configcheck(cfg, stdout, stderr) ? 1 : 0;
+	errors += tally_checks_configcheck(cfg, stdout, stderr);
 	tally_config_free(cfg);
-	return rc;
+	if (errors)
+		fprintf(stderr, "configcheck: %zu error%s\n", errors, errors == 1 ? "" : "s");
+	return errors ? 1 : 0;
 }
 
 static int
@@ -138,6 +149,19 @@ cmd_status(const struct cli *cli)
 	if (!cfg)
 		return 1;
 	rc = tally_status_command(cfg, cli->json);
+	tally_config_free(cfg);
+	return rc;
+}
+
+static int
+cmd_health(const struct cli *cli)
+{
+	struct tally_config *cfg = load_config(cli->config_path);
+	int rc;
+
+	if (!cfg)
+		return 1;
+	rc = tally_health_command(cfg);
 	tally_config_free(cfg);
 	return rc;
 }
@@ -165,7 +189,7 @@ main(int argc, char **argv)
 	} commands[] = {
 		{ "run", cmd_run },         { "configcheck", cmd_configcheck },
 		{ "check", cmd_check },     { "status", cmd_status },
-		{ "version", cmd_version },
+		{ "version", cmd_version }, { "health", cmd_health },
 	};
 	struct cli cli = { 0 };
 

@@ -50,7 +50,7 @@ post_batch(struct tally_receiver *r, struct tally_batch *b)
 
 	r->chunks_posted++;
 	tally_mailbox_post(r->to_main, b);
-	while (!r->stopping &&
+	while (!r->stopping && !atomic_load(&r->stop_asked) &&
 	       r->chunks_posted - atomic_load(&r->chunks_done) > RX_CHUNKS_IN_FLIGHT) {
 		if (tally_rx_stash_sockets(r) == 0)
 			nanosleep(&wait, NULL);
@@ -155,7 +155,12 @@ on_job(void *msg, void *arg)
 		job->fn(r->agg, r->pending, now_s, job->arg);
 	} else {
 		/* Stop: the partial bucket goes out too, stamped with its own start. */
+		struct tally_rx_ctx ctx = tally_receiver_rx_ctx(r);
+
 		r->stopping = true;
+		/* What the kernel still holds was received before the stop: it goes out too. */
+		tally_rx_stash_sockets(r);
+		tally_rx_backlog_replay(&r->backlog, &ctx, r->origin);
 		flush_now(r, r->next_flush_s - r->opts.agg.interval_s, now_s);
 		event_base_loopbreak(r->base);
 	}
@@ -277,6 +282,7 @@ tally_receiver_stop(struct tally_receiver *r)
 	if (!r->running)
 		return;
 	stop = tally_xcalloc(1, sizeof(*stop));
+	atomic_store(&r->stop_asked, true);
 	tally_mailbox_post(r->jobs, stop);
 	pthread_join(r->thread, NULL);
 	r->running = false;

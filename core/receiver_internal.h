@@ -79,6 +79,8 @@ struct tally_receiver {
 	uint64_t chunks_posted; /* receiver thread */
 	_Atomic uint64_t chunks_done;        /* main thread, after the outputs took the batch */
 	struct tally_tagger_view *tags_view; /* this thread's copy of the entity tags */
+	/* Set by the main thread before it joins: a flush in progress must not wait on it. */
+	_Atomic bool stop_asked;
 };
 
 /*

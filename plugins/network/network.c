@@ -49,7 +49,7 @@ static const struct tally_check_conf network_conf[] = {
 	{ .key = "excluded_interface_re",
 	  .type = TALLY_CONF_STR,
 	  .offset = offsetof(struct network_state, excluded_interface_re),
-	  .doc = "POSIX extended regex; matching interfaces are not reported" },
+	  .doc = "POSIX extended regex matched at the start of a name; matches are not reported" },
 	{ .key = "namespaces",
 	  .type = TALLY_CONF_STRLIST,
 	  .offset = offsetof(struct network_state, namespaces),
@@ -77,7 +77,15 @@ network_init(void *state, char *err, size_t err_len)
 	int rc;
 
 	if (st->excluded_interface_re && *st->excluded_interface_re) {
-		rc = regcomp(&st->re, st->excluded_interface_re, REG_EXTENDED | REG_NOSUB);
+		/* Anchored at the start, as Datadog's check applies it (Python's re.match). */
+		size_t len = strlen(st->excluded_interface_re) + 4;
+		char *anchored = malloc(len);
+
+		if (!anchored)
+			return -ENOMEM;
+		snprintf(anchored, len, "^(%s)", st->excluded_interface_re);
+		rc = regcomp(&st->re, anchored, REG_EXTENDED | REG_NOSUB);
+		free(anchored);
 		if (rc) {
 			char why[128];
 

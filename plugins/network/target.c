@@ -3,6 +3,7 @@
  */
 #include "target.h"
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -230,28 +231,62 @@ diag_socket(struct net_target *t)
 	return 0;
 }
 
+/* One family's gauges: each state with a name of its own, then Datadog's groups. */
+static void
+submit_counts(struct submit *s, const char *prefix, const uint32_t counts[NET_TCP_NSTATES])
+{
+	uint32_t groups[NET_TCP_NGROUPS] = { 0 };
+	char name[64];
+
+	for (int st = 1; st < NET_TCP_NSTATES; st++) {
+		int g = net_tcp_group_of(st);
+
+		if (g >= 0)
+			groups[g] += counts[st];
+		if (!net_tcp_state_name(st))
+			continue;
+		snprintf(name, sizeof(name), "%s%s", prefix, net_tcp_state_name(st));
+		s->ops->gauge(s->ctx, name, counts[st], s->tags + 1, s->n_tags - 1);
+	}
+	for (int g = 0; g < NET_TCP_NGROUPS; g++) {
+		snprintf(name, sizeof(name), "%s%s", prefix, net_tcp_group_name(g));
+		s->ops->gauge(s->ctx, name, groups[g], s->tags + 1, s->n_tags - 1);
+	}
+}
+
 static void
 submit_states(struct net_target *t, struct submit *s)
 {
+	/* TCP by state; UDP sockets counted whatever their state, as Datadog's udp4.connections */
 	static const struct {
-		int family;
+		int family, protocol;
 		const char *prefix;
-	} fams[] = { { AF_INET, "system.net.tcp4." }, { AF_INET6, "system.net.tcp6." } };
+	} dumps[] = {
+		{ AF_INET, IPPROTO_TCP, "system.net.tcp4." },
+		{ AF_INET6, IPPROTO_TCP, "system.net.tcp6." },
+		{ AF_INET, IPPROTO_UDP, "system.net.udp4.connections" },
+		{ AF_INET6, IPPROTO_UDP, "system.net.udp6.connections" },
+	};
 	uint32_t counts[NET_TCP_NSTATES];
-	char name[64];
 	int rc = diag_socket(t);
 
-	for (size_t i = 0; rc == 0 && i < sizeof(fams) / sizeof(fams[0]); i++) {
-		rc = net_sockdiag_count(t->diag_fd, fams[i].family, counts);
-		if (rc == -EAFNOSUPPORT || rc == -ENOENT) { /* no IPv6 in this kernel */
+	for (size_t i = 0; rc == 0 && i < sizeof(dumps) / sizeof(dumps[0]); i++) {
+		double total = 0;
+
+		rc = net_sockdiag_count(t->diag_fd, dumps[i].family, dumps[i].protocol, counts);
+		if (rc == -EAFNOSUPPORT || rc == -ENOENT) { /* no IPv6 (or UDP diag) here */
 			rc = 0;
 			continue;
 		}
-		for (int st = 1; rc == 0 && st < NET_TCP_NSTATES; st++) {
-			snprintf(name, sizeof(name), "%s%s", fams[i].prefix,
-			         net_tcp_state_name(st));
-			s->ops->gauge(s->ctx, name, counts[st], s->tags + 1, s->n_tags - 1);
+		if (rc < 0)
+			break;
+		if (dumps[i].protocol == IPPROTO_TCP) {
+			submit_counts(s, dumps[i].prefix, counts);
+			continue;
 		}
+		for (int st = 0; st < NET_TCP_NSTATES; st++)
+			total += counts[st];
+		s->ops->gauge(s->ctx, dumps[i].prefix, total, s->tags + 1, s->n_tags - 1);
 	}
 	if (rc < 0) {
 		s->ops->log(s->ctx, TALLY_CHECK_LOG_WARN, "sock_diag failed netns=%s err=%s",

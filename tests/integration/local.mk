@@ -12,3 +12,8 @@ INTEGRATION_TESTS += tests/integration/test_check_cmd.py tests/integration/test_
 	tests/integration/test_check_victoria.py
 EXTRA_DIST += tests/integration/checktest.py
 INTEGRATION_TESTS += tests/integration/test_origin.py
+INTEGRATION_TESTS += tests/integration/test_shutdown.py
+INTEGRATION_TESTS += tests/integration/test_configcheck.py
+INTEGRATION_TESTS += tests/integration/test_status.py
+INTEGRATION_TESTS += tests/integration/test_install.py
+INTEGRATION_TESTS += tests/integration/test_container.py

@@ -165,7 +165,7 @@ def test_status_shows_check_config_errors():
         p = subprocess.run([TALLY_BIN, "status", "-c", t.config_path],
                            capture_output=True, text=True, timeout=10)
         assert p.returncode == 0, p.stderr
-        assert "check errors (2)" in p.stdout and "%s:3:5: " % path in p.stdout, p.stdout
+        assert "Configuration errors (2)" in p.stdout and "%s:3:5: " % path in p.stdout, p.stdout
         assert t.stop() == 0
 
 

@@ -88,15 +88,18 @@ def sh(*argv, check=True):
 
 
 class Netns:
-    """A namespace NAME with a veth pair: HOST_IF (169.254.S.1/30) on the host, NS_IF
-    (169.254.S.2/30) inside. Deleted at close(), at exit and if setting it up fails."""
+    """A namespace NAME with a veth pair: HOST_IF on the host and NS_IF inside, the two ends of
+    a link-local /30 picked from the test's pid and n (so concurrent test runs do not share
+    one). Deleted at close(), at exit and if setting it up fails."""
 
-    def __init__(self, tag, subnet):
+    def __init__(self, tag, n):
         self.name = "tly%s%d" % (tag, os.getpid() % 100000)
         self.host_if = ("tlh%s%d" % (tag, os.getpid()))[:15]
         self.ns_if = ("tlp%s%d" % (tag, os.getpid()))[:15]
-        self.host_ip = "169.254.%d.1" % subnet
-        self.ns_ip = "169.254.%d.2" % subnet
+        block = (os.getpid() * 8 + n) % 16000
+        net = "169.254.%d." % (1 + block // 64)
+        self.host_ip = net + str((block % 64) * 4 + 1)
+        self.ns_ip = net + str((block % 64) * 4 + 2)
         self.procs = []
         self.closed = False
         atexit.register(self.close)
@@ -183,9 +186,11 @@ s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("0.0.0.0", 5000))
 s.listen(4)
 print("ready", flush=True)
-c, _ = s.accept()
-while c.recv(1 << 16):
-    pass
+while True:
+    c, _ = s.accept()
+    while c.recv(1 << 16):
+        pass
+    c.close()
 """
 
 # A UDP socket with a tiny receive buffer that is never read: the kernel drops what does not
