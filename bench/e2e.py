@@ -231,13 +231,14 @@ class TallyE2E:
             return any(l.split()[1].endswith(want) for l in list(f)[1:])
 
     def totals(self):
-        """(bench metrics held, tally.metrics.received, tally.packets.dropped, flushes seen):
-        counts, i.e. the rates VictoriaMetrics holds times the flush interval."""
+        """(bench metrics held, tally.metrics.received, tally.packets.dropped, newest flush):
+        DogStatsD counters go out as rates (held = their sum times the flush interval), tally's
+        own counters as counts."""
         bench = self.vm.points('{__name__=~"bench[.]m.*"}')
         recv = self.vm.points('{__name__="tally.metrics.received"}')
         drop = self.vm.points('{__name__="tally.packets.dropped"}')
-        return (round(sum(bench.values()) * self.iv), round(sum(recv.values()) * self.iv),
-                round(sum(drop.values()) * self.iv), max(recv) if recv else 0)
+        return (round(sum(bench.values()) * self.iv), round(sum(recv.values())),
+                round(sum(drop.values())), max(recv) if recv else 0)
 
     def settled(self, after_ms, want=None):
         """Waits for a flush stamped after after_ms in the backend, then until the backend
@@ -259,6 +260,13 @@ class TallyE2E:
 
     def trial(self, rate, seconds):
         base = self.totals() if not hasattr(self, "last") else self.last
+        # A flush boundary (a multiple of the interval, wall clock) falls mid-trial: what is
+        # measured is receiving across a flush, where the stalls were.
+        now = time.time()
+        start = (now // self.iv + 1) * self.iv - seconds / 2
+        while start < now + 0.1:
+            start += self.iv
+        time.sleep(start - now)
         c0 = cpu_ticks(self.proc.pid)
         sent = loadgen(self.port, rate, seconds)
         end_ms = time.time() * 1000
@@ -299,6 +307,7 @@ def main():
     os.makedirs(a.out_dir, exist_ok=True)
     procs = Procs()
     vm = None
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still stops what it started
     rows = []
     trials_path = os.path.join(a.out_dir, "trials.jsonl")
 

@@ -228,6 +228,8 @@ receiver_main(void *arg)
 {
 	struct tally_receiver *r = arg;
 
+	/* Named, so top -H, perf sched and /proc/PID/task/TID/comm tell it apart. */
+	pthread_setname_np(pthread_self(), "tally-rx");
 	schedule_flush(r);
 	event_base_dispatch(r->base);
 	return NULL;
