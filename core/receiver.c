@@ -1,5 +1,6 @@
 #include "receiver.h"
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -31,6 +32,15 @@
  */
 #define RX_CHUNK_SERIES     20000
 #define RX_CHUNKS_IN_FLIGHT 4
+/*
+ * The receiver's niceness when the process may raise it (root, CAP_SYS_NICE). Its socket
+ * buffer holds only some tens of milliseconds at millions of metrics per second, so any
+ * CPU-bound neighbour that shares its core at equal weight (a compiler, the backend, our own
+ * output thread at flush) makes the kernel drop datagrams; at -10 the scheduler gives it about
+ * nine times a nice-0 task's share. It only runs while datagrams arrive, so it cannot take
+ * more than the load sent to it.
+ */
+#define RX_NICE (-10)
 
 struct rx_job {
 	tally_receiver_job_fn fn; /* NULL: the stop request */
@@ -223,6 +233,21 @@ fail:
 	return NULL;
 }
 
+/* Per thread on Linux: PRIO_PROCESS with a thread id sets that thread's niceness only. */
+static void
+raise_priority(void)
+{
+	int tid = (int)gettid();
+
+	if (setpriority(PRIO_PROCESS, (id_t)tid, RX_NICE) == 0)
+		TALLY_INFO("receiver", "receiver thread priority raised nice=%d", RX_NICE);
+	else
+		TALLY_INFO("receiver",
+		           "receiver thread priority unchanged nice=0 errno=%d "
+		           "(nice %d needs CAP_SYS_NICE)",
+		           errno, RX_NICE);
+}
+
 static void *
 receiver_main(void *arg)
 {
@@ -230,6 +255,7 @@ receiver_main(void *arg)
 
 	/* Named, so top -H, perf sched and /proc/PID/task/TID/comm tell it apart. */
 	pthread_setname_np(pthread_self(), "tally-rx");
+	raise_priority();
 	schedule_flush(r);
 	event_base_dispatch(r->base);
 	return NULL;
