@@ -134,12 +134,14 @@ on_flush_timer(evutil_socket_t fd, short what, void *arg)
 	int64_t boundary = r->next_flush_s;
 	struct tally_rx_ctx ctx = tally_receiver_rx_ctx(r);
 
+	r->flush_start_us = tally_rx_mono_us();
 	flush_now(r, boundary - r->opts.agg.interval_s, boundary);
 	/* What arrived during the flush belongs to the new bucket. */
 	ctx.pending = r->pending;
 	tally_rx_backlog_replay(&r->backlog, &ctx, r->origin);
 	tally_selfstats_publish(r->opts.stats, &r->counters);
 	schedule_flush(r);
+	r->flush_end_us = tally_rx_mono_us();
 }
 
 static void
