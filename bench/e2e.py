@@ -380,9 +380,12 @@ def summary(rows, rate, a, name):
              "%.3f%%" % (100 - 100 * sum(r["held"] for r in t) / max(sent, 1))))
     worst = max((r["loss"] for r in t), default=1)
     # A dropped datagram counts as the load's average lines per datagram; the last datagram
-    # of a cycle holds fewer, so allow one line per dropped datagram of rounding.
-    print("worst tally loss %.3f%%; every metric accounted for: %s; peak RSS %.1f MB"
-          % (worst * 100, all(abs(r["unaccounted"]) <= r["dropped_datagrams"] for r in t),
+    # of a cycle holds fewer, so allow one line per dropped datagram of rounding. Drops the
+    # kernel counted late in a trial can reach the backend with the next trial's flush, so
+    # the verdict is on the whole run.
+    print("worst tally loss %.3f%%; every metric accounted for (whole run): %s; peak RSS %.1f MB"
+          % (worst * 100, abs(sum(r["unaccounted"] for r in t)) <=
+             sum(r["dropped_datagrams"] for r in t),
              max((r["peak_rss_mb"] for r in t), default=0)))
 
 
