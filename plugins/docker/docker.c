@@ -265,10 +265,12 @@ parse_started(const char *s)
 	return (int64_t)timegm(&tm);
 }
 
-/* Inspect for the pid, then the host's files, then the stats API for what is missing. */
-static void
-sample_ctr(struct docker_state *st, const struct tally_check_ops *ops, struct tally_check_ctx *ctx,
-           struct docker_ctr *c)
+/*
+ * Inspect for the pid, then the host's files. Returns true when the stats API must fill in
+ * what they lacked (fetched for all such containers at once: fill_from_api).
+ */
+static bool
+sample_ctr(struct docker_state *st, struct docker_ctr *c)
 {
 	struct json_object *j = NULL, *state = NULL, *pid = NULL;
 	char path[512];
@@ -285,17 +287,46 @@ sample_ctr(struct docker_state *st, const struct tally_check_ops *ops, struct ta
 	if (c->pid > 0 && st->have_mounts &&
 	    tally_cg_read_pid(&st->mounts, st->procfs, c->pid, &c->s.cg) < 0)
 		memset(&c->s.cg, 0, sizeof(c->s.cg));
-	if (c->pid > 0)
+	if (c->host_net)
+		c->s.has_net = true; /* no interface of its own (n_if 0), as the engine reports */
+	else if (c->pid > 0)
 		docker_netdev_read(st->procfs, c->pid, &c->s);
-	if (c->s.cg.has && c->s.has_net)
-		return;
-	snprintf(path, sizeof(path), "/containers/%s/stats?stream=false&one-shot=true", c->id);
-	if (docker_engine_get(st->eng, path, &j) == 0)
-		docker_sample_from_api(j, &c->s);
-	else
-		ops->log(ctx, TALLY_CHECK_LOG_DEBUG, "stats of %s: %s", c->name,
-		         docker_engine_error(st->eng));
-	json_object_put(j);
+	return !c->s.cg.has || !c->s.has_net;
+}
+
+/* The stats API for the containers cs[idx[0..n)], concurrently. */
+static void
+fill_from_api(struct docker_state *st, const struct tally_check_ops *ops,
+              struct tally_check_ctx *ctx, struct docker_ctr *cs, const size_t *idx, size_t n)
+{
+	char **paths = calloc(n, sizeof(*paths));
+	struct json_object **out = calloc(n, sizeof(*out));
+	size_t ok = 0;
+
+	for (size_t i = 0; paths && i < n; i++)
+		if (asprintf(&paths[i], "/containers/%s/stats?stream=false&one-shot=true",
+		             cs[idx[i]].id) < 0)
+			paths[i] = NULL;
+	for (size_t i = 0; paths && i < n; i++)
+		if (!paths[i])
+			goto out;
+	if (out)
+		ok = docker_engine_get_many(st->eng, (const char *const *)paths, n, out);
+	for (size_t i = 0; out && i < n; i++)
+		if (out[i])
+			docker_sample_from_api(out[i], &cs[idx[i]].s);
+	if (ok < n)
+		ops->log(ctx, TALLY_CHECK_LOG_WARN, "stats API: %zu of %zu containers failed: %s",
+		         n - ok, n, docker_engine_error(st->eng));
+out:
+	for (size_t i = 0; i < n; i++) {
+		if (paths)
+			free(paths[i]);
+		if (out)
+			json_object_put(out[i]);
+	}
+	free(paths);
+	free(out);
 }
 
 static void
@@ -315,6 +346,18 @@ publish_tags(struct docker_state *st, const struct tally_check_ops *ops,
 	ops->entity_tags(ctx, entity, (const char *const *)t.items, t.n,
 	                 (uint32_t)st->entity_tags_ttl);
 	docker_tags_clear(&t);
+}
+
+static bool
+network_mode_host(struct json_object *c)
+{
+	struct json_object *hc;
+	const char *mode;
+
+	if (!json_object_object_get_ex(c, "HostConfig", &hc))
+		return false;
+	mode = jstr(hc, "NetworkMode");
+	return mode && strcmp(mode, "host") == 0;
 }
 
 static bool
@@ -362,12 +405,14 @@ collect_ctrs(struct docker_state *st, const struct tally_check_ops *ops,
 	size_t n = json_object_array_length(list), n_run = 0, n_ic = 0;
 	struct docker_ctr *cs = calloc(n ? n : 1, sizeof(*cs));
 	struct img_count *ic = calloc(DOCKER_MAX_IMAGES, sizeof(*ic));
+	size_t *need_api = calloc(n ? n : 1, sizeof(*need_api)), n_api = 0;
 	int64_t now = (int64_t)time(NULL);
 
-	if (!cs || !ic) {
+	if (!cs || !ic || !need_api) {
 		ops->log(ctx, TALLY_CHECK_LOG_ERROR, "out of memory for %zu containers", n);
 		free(cs);
 		free(ic);
+		free(need_api);
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -391,11 +436,17 @@ collect_ctrs(struct docker_state *st, const struct tally_check_ops *ops,
 			docker_tags_clear(&d->tags);
 			continue;
 		}
-		sample_ctr(st, ops, ctx, d);
-		if (!st->stats_table)
-			docker_submit_ctr(ops, ctx, d, now);
-		publish_tags(st, ops, ctx, d);
+		d->host_net = network_mode_host(c);
+		if (sample_ctr(st, d))
+			need_api[n_api++] = n_run;
 		n_run++;
+	}
+	if (n_api)
+		fill_from_api(st, ops, ctx, cs, need_api, n_api);
+	for (size_t i = 0; i < n_run; i++) {
+		if (!st->stats_table)
+			docker_submit_ctr(ops, ctx, &cs[i], now);
+		publish_tags(st, ops, ctx, &cs[i]);
 	}
 	submit_counts(ops, ctx, ic, n_ic);
 	if (st->stats_table)
@@ -404,6 +455,7 @@ collect_ctrs(struct docker_state *st, const struct tally_check_ops *ops,
 		docker_tags_clear(&cs[i].tags);
 	free(cs);
 	free(ic);
+	free(need_api);
 }
 
 static int

@@ -57,6 +57,7 @@ struct docker_ctr {
 	char name[256];    /* container_name */
 	int pid;           /* State.Pid; 0 when unknown */
 	int64_t started_s; /* State.StartedAt, Unix seconds; 0 when unknown */
+	bool host_net;     /* --network host: its interfaces are the host's, not reported */
 	struct docker_tags tags;
 	struct docker_sample s;
 };

@@ -16,6 +16,13 @@
 
 #define ENGINE_MAX_BODY (64u << 20) /* an answer larger than this is refused, not buffered */
 
+/* One answer being received. */
+struct ebuf {
+	char *body;
+	size_t len, cap;
+	bool too_big;
+};
+
 struct docker_engine {
 	CURL *curl;
 	char *unix_path; /* NULL for TCP */
@@ -25,10 +32,7 @@ struct docker_engine {
 	char version[16];
 	char err[512];
 	char curl_err[CURL_ERROR_SIZE]; /* curl writes here during a request */
-	/* the answer being received */
-	char *body;
-	size_t len, cap;
-	bool too_big;
+	struct ebuf buf;                /* the answer of the last single request */
 };
 
 static double
@@ -104,7 +108,7 @@ docker_engine_free(struct docker_engine *eng)
 		curl_easy_cleanup(eng->curl);
 	free(eng->unix_path);
 	free(eng->base);
-	free(eng->body);
+	free(eng->buf.body);
 	free(eng);
 }
 
@@ -135,28 +139,28 @@ docker_engine_reset(struct docker_engine *eng)
 static size_t
 on_body(char *data, size_t size, size_t nmemb, void *arg)
 {
-	struct docker_engine *eng = arg;
+	struct ebuf *b = arg;
 	size_t n = size * nmemb;
 
-	if (eng->len + n + 1 > ENGINE_MAX_BODY) {
-		eng->too_big = true;
+	if (b->len + n + 1 > ENGINE_MAX_BODY) {
+		b->too_big = true;
 		return 0; /* aborts the transfer */
 	}
-	if (eng->len + n + 1 > eng->cap) {
-		size_t cap = eng->cap ? eng->cap : 16384;
-		char *b;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 16384;
+		char *nb;
 
-		while (cap < eng->len + n + 1)
+		while (cap < b->len + n + 1)
 			cap *= 2;
-		b = realloc(eng->body, cap);
-		if (!b)
+		nb = realloc(b->body, cap);
+		if (!nb)
 			return 0;
-		eng->body = b;
-		eng->cap = cap;
+		b->body = nb;
+		b->cap = cap;
 	}
-	memcpy(eng->body + eng->len, data, n);
-	eng->len += n;
-	eng->body[eng->len] = '\0';
+	memcpy(b->body + b->len, data, n);
+	b->len += n;
+	b->body[b->len] = '\0';
 	return n;
 }
 
@@ -190,40 +194,41 @@ curl_errno(CURLcode c)
 	}
 }
 
-/* One GET of url_path (already versioned); the answer stays in eng->body. */
-static int
-http_get(struct docker_engine *eng, const char *url_path)
+/* Sets c up for GET url_path into b, within ms; curl's message goes to cerr. */
+static void
+setup(const struct docker_engine *eng, CURL *c, const char *url_path, struct ebuf *b, char *cerr,
+      long ms)
 {
-	CURL *c = eng->curl;
-	char url[1024], *cerr = eng->curl_err;
-	long ms = request_ms(eng), status = 0;
-	CURLcode rc;
+	char url[1024];
 
-	if (ms <= 0) {
-		snprintf(eng->err, sizeof(eng->err), "GET %s: the run's deadline has passed",
-		         url_path);
-		return -ETIMEDOUT;
-	}
 	snprintf(url, sizeof(url), "%s%s", eng->base, url_path);
-	eng->len = 0;
-	eng->too_big = false;
+	b->len = 0;
+	b->too_big = false;
 	curl_easy_reset(c);
 	cerr[0] = '\0';
-	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_URL, url); /* copied by curl */
 	if (eng->unix_path)
 		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, eng->unix_path);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, ms);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, ms);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L); /* worker threads: no SIGALRM */
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, eng);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "tally-docker-check");
-	rc = curl_easy_perform(c);
+}
+
+/* The outcome of a finished transfer: 0, or a negative errno with the reason in eng->err. */
+static int
+outcome(struct docker_engine *eng, CURL *c, CURLcode rc, const char *url_path, const struct ebuf *b,
+        const char *cerr)
+{
+	long status = 0;
+
 	if (rc != CURLE_OK) {
 		const char *where = eng->unix_path ? eng->unix_path : eng->base;
 
-		if (eng->too_big)
+		if (b->too_big)
 			snprintf(eng->err, sizeof(eng->err), "GET %s: answer over %u bytes",
 			         url_path, ENGINE_MAX_BODY);
 		else
@@ -234,24 +239,41 @@ http_get(struct docker_engine *eng, const char *url_path)
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	if (status != 200) {
 		snprintf(eng->err, sizeof(eng->err), "GET %s: HTTP %ld: %.200s", url_path, status,
-		         eng->len ? eng->body : "");
+		         b->len ? b->body : "");
 		return -EPROTO;
 	}
 	return 0;
 }
 
+/* One GET of url_path (already versioned); the answer stays in eng->buf. */
 static int
-parse_body(struct docker_engine *eng, const char *what, struct json_object **out)
+http_get(struct docker_engine *eng, const char *url_path)
+{
+	long ms = request_ms(eng);
+
+	if (ms <= 0) {
+		snprintf(eng->err, sizeof(eng->err), "GET %s: the run's deadline has passed",
+		         url_path);
+		return -ETIMEDOUT;
+	}
+	setup(eng, eng->curl, url_path, &eng->buf, eng->curl_err, ms);
+	return outcome(eng, eng->curl, curl_easy_perform(eng->curl), url_path, &eng->buf,
+	               eng->curl_err);
+}
+
+static int
+parse_body(struct docker_engine *eng, const struct ebuf *b, const char *what,
+           struct json_object **out)
 {
 	struct json_tokener *tok = json_tokener_new();
 	struct json_object *o;
 
 	if (!tok)
 		return -ENOMEM;
-	o = json_tokener_parse_ex(tok, eng->body ? eng->body : "", (int)eng->len);
+	o = json_tokener_parse_ex(tok, b->body ? b->body : "", (int)b->len);
 	if (!o || json_tokener_get_error(tok) != json_tokener_success) {
 		snprintf(eng->err, sizeof(eng->err), "GET %s: the answer is not JSON (%zu bytes)",
-		         what, eng->len);
+		         what, b->len);
 		json_object_put(o);
 		json_tokener_free(tok);
 		return -EPROTO;
@@ -296,7 +318,7 @@ negotiate(struct docker_engine *eng)
 
 	if (rc < 0)
 		return rc;
-	rc = parse_body(eng, "/version", &v);
+	rc = parse_body(eng, &eng->buf, "/version", &v);
 	if (rc < 0)
 		return rc;
 	json_object_object_get_ex(v, "ApiVersion", &mx);
@@ -325,8 +347,8 @@ docker_engine_get_raw(struct docker_engine *eng, const char *path, const char **
 	rc = http_get(eng, vpath);
 	if (rc < 0)
 		return rc;
-	*body = eng->body ? eng->body : "";
-	*len = eng->len;
+	*body = eng->buf.body ? eng->buf.body : "";
+	*len = eng->buf.len;
 	return 0;
 }
 
@@ -340,5 +362,85 @@ docker_engine_get(struct docker_engine *eng, const char *path, struct json_objec
 	*out = NULL;
 	if (rc < 0)
 		return rc;
-	return parse_body(eng, path, out);
+	return parse_body(eng, &eng->buf, path, out);
+}
+
+/* One transfer of docker_engine_get_many(). */
+struct many_req {
+	CURL *c;
+	struct ebuf b;
+	char cerr[CURL_ERROR_SIZE];
+	size_t idx;
+};
+
+/* Runs reqs[0..n) at once on a multi handle, storing each parsed answer in out[idx]. */
+static size_t
+run_batch(struct docker_engine *eng, CURLM *m, struct many_req *reqs, size_t n,
+          const char *const *paths, struct json_object **out)
+{
+	char vpath[900];
+	size_t ok = 0;
+	int running = 0, left;
+	long ms = request_ms(eng);
+	CURLMsg *msg;
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(vpath, sizeof(vpath), "/v%s%s", eng->version, paths[reqs[i].idx]);
+		setup(eng, reqs[i].c, vpath, &reqs[i].b, reqs[i].cerr, ms);
+		curl_easy_setopt(reqs[i].c, CURLOPT_PRIVATE, &reqs[i]);
+		curl_multi_add_handle(m, reqs[i].c);
+	}
+	do {
+		if (curl_multi_perform(m, &running) != CURLM_OK)
+			break;
+		if (running)
+			curl_multi_poll(m, NULL, 0, 200, NULL);
+	} while (running);
+	while ((msg = curl_multi_info_read(m, &left))) {
+		struct many_req *r = NULL;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+		if (r && outcome(eng, r->c, msg->data.result, paths[r->idx], &r->b, r->cerr) == 0 &&
+		    parse_body(eng, &r->b, paths[r->idx], &out[r->idx]) == 0)
+			ok++;
+	}
+	for (size_t i = 0; i < n; i++)
+		curl_multi_remove_handle(m, reqs[i].c);
+	return ok;
+}
+
+size_t
+docker_engine_get_many(struct docker_engine *eng, const char *const *paths, size_t n,
+                       struct json_object **out)
+{
+	struct many_req reqs[DOCKER_MAX_PARALLEL];
+	size_t ok = 0, k = 0;
+	CURLM *m;
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = NULL;
+	if (n == 0 || (!eng->version[0] && negotiate(eng) < 0))
+		return 0;
+	m = curl_multi_init();
+	memset(reqs, 0, sizeof(reqs));
+	for (k = 0; m && k < DOCKER_MAX_PARALLEL && k < n; k++)
+		if (!(reqs[k].c = curl_easy_init()))
+			break;
+	for (size_t i = 0; m && k > 0 && i < n && request_ms(eng) > 0; i += k) {
+		size_t batch = n - i < k ? n - i : k;
+
+		for (size_t j = 0; j < batch; j++)
+			reqs[j].idx = i + j;
+		ok += run_batch(eng, m, reqs, batch, paths, out);
+	}
+	for (size_t j = 0; j < DOCKER_MAX_PARALLEL; j++) {
+		if (reqs[j].c)
+			curl_easy_cleanup(reqs[j].c);
+		free(reqs[j].b.body);
+	}
+	if (m)
+		curl_multi_cleanup(m);
+	return ok;
 }

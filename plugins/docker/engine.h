@@ -51,6 +51,18 @@ int docker_engine_get(struct docker_engine *eng, const char *path, struct json_o
 int docker_engine_get_raw(struct docker_engine *eng, const char *path, const char **body,
                           size_t *len);
 
+/* Requests docker_engine_get_many() has in flight at once. */
+#define DOCKER_MAX_PARALLEL 32
+
+/*
+ * GETs paths[0..n) (as docker_engine_get) concurrently, DOCKER_MAX_PARALLEL at a time and
+ * within the deadline: the engine's stats endpoint takes about a second per container, so one
+ * after another would not fit a run. out[i] gets each parsed answer (the caller puts them) or
+ * NULL; the reason of the last failure is in docker_engine_error(). Returns how many succeeded.
+ */
+size_t docker_engine_get_many(struct docker_engine *eng, const char *const *paths, size_t n,
+                              struct json_object **out);
+
 /* The negotiated version ("1.41"), or "" before the first success. */
 const char *docker_engine_version(const struct docker_engine *eng);
 

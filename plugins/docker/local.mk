@@ -18,3 +18,4 @@ bench_tagger_bench_SOURCES = bench/tagger_bench.c core/rx_process.c core/rx_proc
 	core/tagger.c core/tagger.h $(CORE_BASE_SRC) $(CORE_PARSE_SRC) $(CORE_AGG_SRC)
 bench_tagger_bench_CFLAGS = $(AM_CFLAGS) $(CORE_CFLAGS)
 bench_tagger_bench_LDADD = $(CORE_LIBS) -lm
+EXTRA_DIST += bench/docker_bench.py

@@ -14,7 +14,8 @@ SIGTERM/SIGINT and from __exit__, in the order that leaves nothing behind: `dock
 every container while the engine still runs (a killed dockerd leaves its shims running the
 containers), stop dockerd by its pid, kill every containerd / containerd-shim whose command
 line names our exec root (by pid), unmount what is still mounted under our dir, remove it,
-remove docker0 if we created it.
+remove docker0 and the /docker cgroups if we created them. The engine runs with --iptables=false, so it leaves no
+firewall rules behind.
 """
 import atexit
 import fcntl
@@ -65,6 +66,17 @@ def pids_naming(text):
     return out
 
 
+def docker_cgroups():
+    """The engine's parent groups: /sys/fs/cgroup/<hierarchy>/docker (v1) or .../docker."""
+    out = []
+    root = "/sys/fs/cgroup"
+    for d in [root] + [os.path.join(root, h) for h in sorted(os.listdir(root))]:
+        g = os.path.join(d, "docker")
+        if os.path.isdir(g):
+            out.append(g)
+    return out
+
+
 def _alive(pid):
     try:
         with open("/proc/%d/stat" % pid) as f:
@@ -81,7 +93,9 @@ class Dockerd:
         self.proc = None
         self.lock = None
         self.had_docker0 = True  # known once the lock is held (another engine may own it now)
+        self.had_cgroups = None
         self.cleaned = False
+        self._log = None
 
     # -- start / stop ---------------------------------------------------------------------
     def start(self):
@@ -93,11 +107,13 @@ class Dockerd:
             skip("%s missing (install busybox-static)" % BUSYBOX)
         self._lock()
         self.had_docker0 = os.path.exists("/sys/class/net/docker0")
+        self.had_cgroups = set(docker_cgroups())
         atexit.register(self.cleanup)
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, self._on_signal)
         # short path: the socket path must fit sun_path (108 bytes)
         self.dir = tempfile.mkdtemp(prefix="tdk-", dir="/tmp")
+        self._allow_bridge()
         self.sock = os.path.join(self.dir, "docker.sock")
         self.host = "unix://" + self.sock
         self.log_path = os.path.join(self.dir, "dockerd.log")
@@ -105,7 +121,11 @@ class Dockerd:
         self.proc = subprocess.Popen(
             ["dockerd", "--host", self.host, "--data-root", os.path.join(self.dir, "data"),
              "--exec-root", os.path.join(self.dir, "exec"),
-             "--pidfile", os.path.join(self.dir, "docker.pid")],
+             "--pidfile", os.path.join(self.dir, "docker.pid"),
+             # no iptables rules: dockerd would leave its chains and a FORWARD policy of
+             # DROP on the machine after it stops; containers still reach each other over
+             # the docker0 bridge, which is all the tests need
+             "--iptables=false"],
             stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             wait_for(self._ping_or_dead, 60, "dockerd _ping")
@@ -116,6 +136,25 @@ class Dockerd:
             self.cleanup()
             skip(why)
         return self
+
+    # With bridge-nf-call-iptables on, container-to-container traffic crosses FORWARD; a
+    # FORWARD policy of DROP (left by an engine that managed iptables) would cut it. One
+    # ACCEPT rule for docker0 <-> docker0, removed at cleanup, keeps the tests independent of
+    # what the machine's firewall holds.
+    BRIDGE_RULE = ["FORWARD", "-i", "docker0", "-o", "docker0", "-j", "ACCEPT",
+                   "-m", "comment", "--comment", "tally-dockerd-test"]
+
+    def _allow_bridge(self):
+        self.bridge_rule = False
+        if not shutil.which("iptables"):
+            return
+        p = subprocess.run(["iptables", "-I"] + self.BRIDGE_RULE, capture_output=True)
+        self.bridge_rule = p.returncode == 0
+
+    def _drop_bridge_rule(self):
+        if getattr(self, "bridge_rule", False):
+            subprocess.run(["iptables", "-D"] + self.BRIDGE_RULE, capture_output=True)
+            self.bridge_rule = False
 
     def _lock(self):
         self.lock = open(LOCK_PATH, "a+")
@@ -209,11 +248,19 @@ class Dockerd:
             while time.time() < deadline and any(_alive(p) for p in victims):
                 time.sleep(0.1)
             self._unmount_all()
+            self._drop_bridge_rule()
             if self._log:
                 self._log.close()
             shutil.rmtree(self.dir, ignore_errors=True)
             if not self.had_docker0 and os.path.exists("/sys/class/net/docker0"):
                 subprocess.run(["ip", "link", "del", "docker0"], capture_output=True)
+            # the engine's parent cgroups (/docker in each hierarchy), once empty
+            for g in docker_cgroups():
+                if self.had_cgroups is not None and g not in self.had_cgroups:
+                    try:
+                        os.rmdir(g)
+                    except OSError:
+                        pass
         finally:
             if self.lock:
                 fcntl.flock(self.lock, fcntl.LOCK_UN)

@@ -80,6 +80,39 @@ def test_rates_need_two_runs():
     assert any("interface:eth0" in x["tags"] for x in net), net
 
 
+def test_stats_api_fallback():
+    """No host procfs or cgroups readable (an agent container without /host mounts): the
+    numbers come from the stats API, fetched for all containers at once (about 1 s each
+    otherwise, which would not fit the run)."""
+    import tempfile
+    empty = tempfile.mkdtemp(prefix="tally-noproc-")
+    try:
+        r = DockerDirs().run_check(inst(procfs_root=empty, cgroupfs_root=empty),
+                                   args=("--json", "--rate"))
+    finally:
+        os.rmdir(empty)
+    assert r.proc.returncode == 0, r.proc.stderr
+    for name in ("idle", "idle2"):
+        assert r.value("docker.mem.rss", "container_name:" + name) > 0, r.objs
+        assert r.metrics("docker.cpu.usage", "container_name:" + name), r.objs
+        assert r.metrics("docker.net.bytes_rcvd", "container_name:" + name,
+                         "interface:eth0"), r.objs
+        assert r.value("docker.thread.count", "container_name:" + name) >= 1
+    assert r.took < 10, r.took
+
+
+def test_host_network_has_no_interfaces():
+    """A --network host container's net/dev is the host's: no docker.net.* for it."""
+    D.run("hostnet", "sleep", "100000", opts=("--network", "host"))
+    try:
+        r = DockerDirs().run_check(inst(), args=("--json", "--rate"))
+        assert r.metrics("docker.mem.rss", "container_name:hostnet"), r.objs
+        assert not r.metrics("docker.net.bytes_rcvd", "container_name:hostnet"), r.objs
+        assert r.metrics("docker.net.bytes_rcvd", "container_name:idle"), r.objs
+    finally:
+        D.docker("rm", "-f", "hostnet")
+
+
 def test_exclude_include():
     r = DockerDirs().run_check(inst(exclude=["container_name:idle"]))
     assert not r.metrics("docker.mem.rss", "container_name:idle")
@@ -178,7 +211,8 @@ if __name__ == "__main__":
     try:
         setup()
         run([test_counts_images_service_up, test_container_tags, test_container_id_opt_in,
-             test_rates_need_two_runs, test_exclude_include, test_bad_performance_tag,
+             test_rates_need_two_runs, test_stats_api_fallback,
+             test_host_network_has_no_interfaces, test_exclude_include, test_bad_performance_tag,
              test_default_conf_reports_host_containers, test_events,
              test_engine_stopped_under_run])
     finally:
