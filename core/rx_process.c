@@ -336,6 +336,7 @@ tally_rx_process(struct tally_rx_ctx *ctx, enum tally_listener_kind kind, char *
 	char *cur = buf, *end = buf + len;
 	enum tally_parse_err err;
 	struct pipe pp;
+	uint64_t metrics_before = ctx->counters->metrics;
 
 	pp.head = pp.n = 0;
 	memset(&pp.sample, 0, sizeof(pp.sample));
@@ -359,6 +360,7 @@ tally_rx_process(struct tally_rx_ctx *ctx, enum tally_listener_kind kind, char *
 		pp.reparsed = false;
 		if (err != TALLY_PERR_OK) {
 			count_parse_error(ctx, err, line.ptr, line.len);
+			ctx->counters->parse_errors_by[kind]++;
 			continue;
 		}
 		switch (parsed.kind) {
@@ -377,4 +379,5 @@ tally_rx_process(struct tally_rx_ctx *ctx, enum tally_listener_kind kind, char *
 		}
 	}
 	pipe_drain(ctx, &pp);
+	ctx->counters->metrics_by[kind] += ctx->counters->metrics - metrics_before;
 }

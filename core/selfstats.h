@@ -33,6 +33,9 @@ struct tally_rx_counters {
 	uint64_t dropped_type_conflict;
 	uint64_t contexts;        /* live, a level not a total */
 	uint64_t backlog_dropped; /* datagrams read during a flush with the backlog full */
+	/* Per listener, for the status API: values accepted and lines rejected. */
+	uint64_t metrics_by[TALLY_LISTENER__COUNT];
+	uint64_t parse_errors_by[TALLY_LISTENER__COUNT];
 };
 
 /* The published copy, readable from any thread. */

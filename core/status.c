@@ -45,6 +45,8 @@ listeners_json(const struct tally_status_src *src, const struct tally_rx_counter
 		put_u64(udp, "rcvbuf_bytes", src->udp_rcvbuf_bytes);
 		put_u64(udp, "packets", c->packets[TALLY_LISTENER_UDP]);
 		put_u64(udp, "bytes", c->bytes[TALLY_LISTENER_UDP]);
+		put_u64(udp, "metrics", c->metrics_by[TALLY_LISTENER_UDP]);
+		put_u64(udp, "parse_errors", c->parse_errors_by[TALLY_LISTENER_UDP]);
 		put_u64(udp, "kernel_drops", c->kernel_drops);
 		json_object_array_add(arr, udp);
 	}
@@ -55,6 +57,8 @@ listeners_json(const struct tally_status_src *src, const struct tally_rx_counter
 		                       json_object_new_string(cfg->dogstatsd_socket));
 		put_u64(uds, "packets", c->packets[TALLY_LISTENER_UDS]);
 		put_u64(uds, "bytes", c->bytes[TALLY_LISTENER_UDS]);
+		put_u64(uds, "metrics", c->metrics_by[TALLY_LISTENER_UDS]);
+		put_u64(uds, "parse_errors", c->parse_errors_by[TALLY_LISTENER_UDS]);
 		json_object_array_add(arr, uds);
 	}
 	return arr;

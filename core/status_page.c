@@ -122,15 +122,20 @@ static void
 dogstatsd_section(struct json_object *doc, FILE *out)
 {
 	struct json_object *d = get(doc, "dogstatsd"), *ls = get(doc, "listeners");
-	struct table t = { .n_cols = 5 };
-	const char *head[] = { "LISTENER", "ADDRESS", "PACKETS", "BYTES", "KERNEL DROPS" };
+	struct table t = { .n_cols = 7 };
+	const char *head[] = { "LISTENER", "ADDRESS",      "PACKETS",     "BYTES",
+		               "METRICS",  "PARSE ERRORS", "KERNEL DROPS" };
 
 	section("DogStatsD", out);
 	table_row(&t, head);
 	for (size_t i = 0; i < count(ls); i++) {
 		struct json_object *l = json_object_array_get_idx(ls, i);
-		const char *row[] = { text(l, "type"), text(l, "address"), text(l, "packets"),
+		const char *row[] = { text(l, "type"),
+			              text(l, "address"),
+			              text(l, "packets"),
 			              text(l, "bytes"),
+			              text(l, "metrics"),
+			              text(l, "parse_errors"),
 			              get(l, "kernel_drops") ? text(l, "kernel_drops") : "-" };
 
 		table_row(&t, row);

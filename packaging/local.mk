@@ -69,3 +69,9 @@ EXTRA_DIST += tests/unit/data tests/integration/victoria.py tests/fuzz/corpus te
 # configure's exit trap runs `rm -f core ... && rm -f confdefs.h`: with our core/ folder in
 # the build tree the first rm fails and confdefs.h stays behind. distclean removes it.
 DISTCLEANFILES = confdefs.h
+
+# test_clients.py keeps the Node client it installs (npm) under the build tree between runs.
+distclean-local: distclean-test-clients
+distclean-test-clients:
+	rm -rf tests/clients
+.PHONY: distclean-test-clients

@@ -59,6 +59,7 @@ def test_status_json_fields():
         assert doc["hostname"] == "testhost" and doc["config_file"] == t.config_path
         udp = doc["listeners"][0]
         assert udp["type"] == "udp" and udp["packets"] >= 1 and "kernel_drops" in udp, udp
+        assert udp["metrics"] >= 2 and udp["parse_errors"] >= 1, udp
         ds = doc["dogstatsd"]
         assert ds["metrics"] >= 2 and ds["parse_errors"] >= 1 and ds["contexts"] >= 1, ds
         c = doc["checks"][0]

@@ -544,6 +544,14 @@ test_parse_errors_mid_run(void **state)
 	assert_int_equal(r->counters.parse_errors[TALLY_PERR_BAD_VALUE], 1);
 	assert_int_equal(r->counters.parse_errors[TALLY_PERR_BAD_TYPE], 1);
 	assert_int_equal(r->counters.metrics, 8 + 4);
+	/* The status API's per-listener counts: all of it came on UDP. */
+	assert_int_equal(r->counters.metrics_by[TALLY_LISTENER_UDP], 8 + 4);
+	assert_int_equal(r->counters.parse_errors_by[TALLY_LISTENER_UDP], 4);
+	assert_int_equal(r->counters.metrics_by[TALLY_LISTENER_UDS], 0);
+	tally_rx_process(&r->ctx, TALLY_LISTENER_UDS, (char[]){ "q:4|g\nbad\n" }, 10, false);
+	assert_int_equal(r->counters.metrics_by[TALLY_LISTENER_UDS], 1);
+	assert_int_equal(r->counters.parse_errors_by[TALLY_LISTENER_UDS], 1);
+	assert_int_equal(r->counters.metrics_by[TALLY_LISTENER_UDP], 8 + 4);
 	b = flush(r);
 	CHECK_SUM(b, "p", "", 1 + 2 + 3 + 4 + 5 + 6 + 8 + 9);
 	CHECK_GAUGE(b, "q", "", 4);
