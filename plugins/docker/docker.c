@@ -265,6 +265,31 @@ parse_started(const char *s)
 	return (int64_t)timegm(&tm);
 }
 
+/* The container's Docker networks from inspect, to name its interfaces' networks. */
+static void
+ctr_networks(struct json_object *inspect, struct docker_ctr *c)
+{
+	struct json_object *ns, *nets, *pl;
+
+	if (!json_object_object_get_ex(inspect, "NetworkSettings", &ns) ||
+	    !json_object_object_get_ex(ns, "Networks", &nets) ||
+	    !json_object_is_type(nets, json_type_object))
+		return;
+	json_object_object_foreach(nets, name, v)
+	{
+		struct docker_net *n;
+		const char *ip = jstr(v, "IPAddress");
+
+		if (c->n_nets == DOCKER_MAX_IFS)
+			break;
+		n = &c->nets[c->n_nets++];
+		snprintf(n->name, sizeof(n->name), "%s", name);
+		snprintf(n->ip, sizeof(n->ip), "%s", ip ? ip : "");
+		n->prefix_len =
+		    json_object_object_get_ex(v, "IPPrefixLen", &pl) ? json_object_get_int(pl) : 0;
+	}
+}
+
 /*
  * Inspect for the pid, then the host's files. Returns true when the stats API must fill in
  * what they lacked (fetched for all such containers at once: fill_from_api).
@@ -281,6 +306,7 @@ sample_ctr(struct docker_state *st, struct docker_ctr *c)
 		if (json_object_object_get_ex(state, "Pid", &pid))
 			c->pid = json_object_get_int(pid);
 		c->started_s = parse_started(jstr(state, "StartedAt"));
+		ctr_networks(j, c);
 	}
 	json_object_put(j);
 	j = NULL;
@@ -444,6 +470,7 @@ collect_ctrs(struct docker_state *st, const struct tally_check_ops *ops,
 	if (n_api)
 		fill_from_api(st, ops, ctx, cs, need_api, n_api);
 	for (size_t i = 0; i < n_run; i++) {
+		docker_netmap_pid(st->procfs, cs[i].pid, cs[i].nets, cs[i].n_nets, &cs[i].s);
 		if (!st->stats_table)
 			docker_submit_ctr(ops, ctx, &cs[i], now);
 		publish_tags(st, ops, ctx, &cs[i]);

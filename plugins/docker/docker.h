@@ -58,6 +58,8 @@ struct docker_ctr {
 	int pid;           /* State.Pid; 0 when unknown */
 	int64_t started_s; /* State.StartedAt, Unix seconds; 0 when unknown */
 	bool host_net;     /* --network host: its interfaces are the host's, not reported */
+	struct docker_net nets[DOCKER_MAX_IFS]; /* its Docker networks (inspect) */
+	size_t n_nets;
 	struct docker_tags tags;
 	struct docker_sample s;
 };

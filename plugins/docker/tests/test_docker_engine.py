@@ -77,7 +77,8 @@ def test_rates_need_two_runs():
         assert m, (name, r.objs)
         assert m[0]["type"] == "rate" or m[0]["type"] == "gauge", m
     net = r.metrics("docker.net.bytes_rcvd", "container_name:idle")
-    assert any("interface:eth0" in x["tags"] for x in net), net
+    assert any("interface:eth0" in x["tags"] and "docker_network:bridge" in x["tags"]
+               for x in net), net
 
 
 def test_stats_api_fallback():
