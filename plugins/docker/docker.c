@@ -134,6 +134,7 @@ docker_destroy(void *state)
 	if (st->have_mounts)
 		tally_cg_mounts_clear(&st->mounts);
 	free(st->prev);
+	free(st->inspect);
 }
 
 static const char *
@@ -301,12 +302,13 @@ sample_ctr(struct docker_state *st, struct docker_ctr *c)
 	char path[512];
 
 	snprintf(path, sizeof(path), "/containers/%s/json", c->id);
-	if (docker_engine_get(st->eng, path, &j) == 0 &&
+	if (!docker_inspect_lookup(st, c) && docker_engine_get(st->eng, path, &j) == 0 &&
 	    json_object_object_get_ex(j, "State", &state)) {
 		if (json_object_object_get_ex(state, "Pid", &pid))
 			c->pid = json_object_get_int(pid);
 		c->started_s = parse_started(jstr(state, "StartedAt"));
 		ctr_networks(j, c);
+		docker_inspect_store(st, c);
 	}
 	json_object_put(j);
 	j = NULL;
@@ -467,6 +469,7 @@ collect_ctrs(struct docker_state *st, const struct tally_check_ops *ops,
 			need_api[n_api++] = n_run;
 		n_run++;
 	}
+	docker_inspect_sweep(st);
 	if (n_api)
 		fill_from_api(st, ops, ctx, cs, need_api, n_api);
 	for (size_t i = 0; i < n_run; i++) {
@@ -493,6 +496,7 @@ docker_run(void *state, const struct tally_check_ops *ops, struct tally_check_ct
 	int rc;
 
 	docker_engine_set_deadline(st->eng, mono_s() + st->timeout);
+	st->run_no++;
 	rc = docker_engine_get(st->eng, "/containers/json?all=1", &list);
 	if (rc == 0 && !json_object_is_type(list, json_type_array)) {
 		json_object_put(list);

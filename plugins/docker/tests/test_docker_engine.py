@@ -159,6 +159,31 @@ def test_default_conf_reports_host_containers():
         os.unlink(path)
 
 
+def test_restart_under_run():
+    """Between runs the check keeps what inspect said; a restarted container (new pid) is
+    inspected again: its uptime starts over and its numbers keep coming."""
+    d = DockerDirs()
+    d.instances(inst(min_collection_interval=1))
+    with dockertest.agent(extra=d.config_keys()) as t:
+        t.wait_series("docker.uptime", "container_name:idle2", timeout=20,
+                      pred=lambda h: h[0][2] >= 3)
+        old_pid = D.inspect("idle2")["State"]["Pid"]
+        D.docker("restart", "-t", "0", "idle2")
+        assert D.inspect("idle2")["State"]["Pid"] != old_pid
+        n0 = len(t.flushes())
+
+        def fresh():
+            for fl in t.flushes()[n0:]:
+                hits = fl.find("docker.uptime", "container_name:idle2")
+                if hits and hits[0][2] < 3 and fl.find("docker.mem.rss",
+                                                       "container_name:idle2"):
+                    return hits
+            return None
+
+        wait_for(fresh, 20, "idle2's uptime to start over")
+        assert t.stop() == 0
+
+
 def event_lines(t):
     return [line for line in t.stdout().splitlines() if line.startswith("event  ")]
 
@@ -214,7 +239,7 @@ if __name__ == "__main__":
         run([test_counts_images_service_up, test_container_tags, test_container_id_opt_in,
              test_rates_need_two_runs, test_stats_api_fallback,
              test_host_network_has_no_interfaces, test_exclude_include, test_bad_performance_tag,
-             test_default_conf_reports_host_containers, test_events,
+             test_default_conf_reports_host_containers, test_restart_under_run, test_events,
              test_engine_stopped_under_run])
     finally:
         D.cleanup()
