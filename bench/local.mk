@@ -7,4 +7,4 @@ bench_ingest_SOURCES = bench/ingest.c core/rx_process.c core/rx_process.h $(CORE
 	$(CORE_PARSE_SRC) $(CORE_AGG_SRC)
 bench_ingest_CFLAGS = $(AM_CFLAGS) $(CORE_CFLAGS)
 bench_ingest_LDADD = $(CORE_LIBS) -lm
-EXTRA_DIST += bench/run.sh bench/README.md
+EXTRA_DIST += bench/run.sh bench/README.md bench/e2e.py

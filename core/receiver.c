@@ -1,5 +1,6 @@
 #include "receiver.h"
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -32,6 +33,15 @@
  */
 #define RX_CHUNK_SERIES     20000
 #define RX_CHUNKS_IN_FLIGHT 4
+/*
+ * The receiver's niceness when the process may raise it (root, CAP_SYS_NICE). Its socket
+ * buffer holds only some tens of milliseconds at millions of metrics per second, so any
+ * CPU-bound neighbour that shares its core at equal weight (a compiler, the backend, our own
+ * output thread at flush) makes the kernel drop datagrams; at -10 the scheduler gives it about
+ * nine times a nice-0 task's share. It only runs while datagrams arrive, so it cannot take
+ * more than the load sent to it.
+ */
+#define RX_NICE (-10)
 
 struct rx_job {
 	tally_receiver_job_fn fn; /* NULL: the stop request */
@@ -136,12 +146,14 @@ on_flush_timer(evutil_socket_t fd, short what, void *arg)
 	int64_t boundary = r->next_flush_s;
 	struct tally_rx_ctx ctx = tally_receiver_rx_ctx(r);
 
+	r->flush_start_us = tally_rx_mono_us();
 	flush_now(r, boundary - r->opts.agg.interval_s, boundary);
 	/* What arrived during the flush belongs to the new bucket. */
 	ctx.pending = r->pending;
 	tally_rx_backlog_replay(&r->backlog, &ctx, r->origin);
 	tally_selfstats_publish(r->opts.stats, &r->counters);
 	schedule_flush(r);
+	r->flush_end_us = tally_rx_mono_us();
 }
 
 static void
@@ -243,11 +255,29 @@ fail:
 	return NULL;
 }
 
+/* Per thread on Linux: PRIO_PROCESS with a thread id sets that thread's niceness only. */
+static void
+raise_priority(void)
+{
+	int tid = (int)gettid();
+
+	if (setpriority(PRIO_PROCESS, (id_t)tid, RX_NICE) == 0)
+		TALLY_INFO("receiver", "receiver thread priority raised nice=%d", RX_NICE);
+	else
+		TALLY_INFO("receiver",
+		           "receiver thread priority unchanged nice=0 errno=%d "
+		           "(nice %d needs CAP_SYS_NICE)",
+		           errno, RX_NICE);
+}
+
 static void *
 receiver_main(void *arg)
 {
 	struct tally_receiver *r = arg;
 
+	/* Named, so top -H, perf sched and /proc/PID/task/TID/comm tell it apart. */
+	pthread_setname_np(pthread_self(), "tally-rx");
+	raise_priority();
 	schedule_flush(r);
 	event_base_dispatch(r->base);
 	return NULL;

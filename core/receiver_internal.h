@@ -15,6 +15,7 @@
 
 #include <event2/util.h>
 
+#include "log.h"
 #include "receiver.h"
 #include "rx_backlog.h"
 #include "rx_process.h"
@@ -81,6 +82,15 @@ struct tally_receiver {
 	struct tally_tagger_view *tags_view; /* this thread's copy of the entity tags */
 	/* Set by the main thread before it joins: a flush in progress must not wait on it. */
 	_Atomic bool stop_asked;
+	/*
+	 * Stall evidence (rx_read.c): when the kernel reports new drops, the log says how long
+	 * the receiver had been away from its sockets and where the last flush ran, so a drop
+	 * reads as "not scheduled / busy elsewhere for N ms" or "reading but too slow".
+	 */
+	int64_t last_drain_end_us;
+	int64_t flush_start_us, flush_end_us;
+	uint32_t drops_seen;
+	struct tally_ratelimit drop_rl;
 };
 
 /*
@@ -106,6 +116,15 @@ tally_rx_wall_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static inline int64_t
+tally_rx_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* The context for processing datagrams now (rx_process.h). */

@@ -77,6 +77,25 @@ take(struct tally_receiver *r, struct tally_rx_ctx *ctx, enum tally_listener_kin
 }
 
 /*
+ * New kernel drops, seen by a drain that began at start_us after gap_us away from the
+ * sockets. At most one line a second: under overload this would otherwise log per batch.
+ */
+static void
+log_drops(struct tally_receiver *r, int64_t start_us, int64_t gap_us)
+{
+	uint32_t now = (uint32_t)r->counters.kernel_drops;
+
+	tally_log_ratelimited(&r->drop_rl, 1000, TALLY_LOG_WARN, "receiver",
+	                      "kernel dropped datagrams=%u (socket buffer full) "
+	                      "away_from_socket_ms=%.1f last_flush_ms=%.1f "
+	                      "last_flush_ended_ms_before=%.1f",
+	                      now - r->drops_seen, gap_us / 1000.0,
+	                      (r->flush_end_us - r->flush_start_us) / 1000.0,
+	                      r->flush_end_us ? (start_us - r->flush_end_us) / 1000.0 : -1.0);
+	r->drops_seen = now;
+}
+
+/*
  * Reads until the socket is empty or RX_ROUNDS batches were taken; returns datagrams read.
  * With ctx NULL they go to the backlog instead of the aggregator.
  */
@@ -86,6 +105,8 @@ drain(struct tally_receiver *r, struct tally_rx_listener *l, struct tally_rx_ctx
 {
 	bool udp = l->kind == TALLY_LISTENER_UDP;
 	int total = 0;
+	int64_t start_us = tally_rx_mono_us();
+	int64_t gap_us = r->last_drain_end_us ? start_us - r->last_drain_end_us : 0;
 
 	for (int round = 0; round < RX_ROUNDS; round++) {
 		int n;
@@ -106,6 +127,11 @@ drain(struct tally_receiver *r, struct tally_rx_listener *l, struct tally_rx_ctx
 		total += n;
 		if (n < RX_BATCH)
 			break;
+	}
+	if (udp) {
+		r->last_drain_end_us = tally_rx_mono_us();
+		if ((uint32_t)r->counters.kernel_drops != r->drops_seen)
+			log_drops(r, start_us, gap_us);
 	}
 	return total;
 }

@@ -22,10 +22,11 @@ NAME = "tally-it-%d" % os.getpid()
 API_KEY = "itkey0123456789abcdef"
 
 
-def gateway_ip(d):
-    """The engine's bridge address on the host (what a container reaches the host by)."""
-    net = d.api("/networks/bridge")
-    return net["IPAM"]["Config"][0]["Gateway"]
+def gateway_ip(d, cid):
+    """The bridge address on the host that container cid reaches the host by."""
+    gw = d.inspect(cid)["NetworkSettings"]["Gateway"]
+    assert gw, d.inspect(cid)["NetworkSettings"]
+    return gw
 
 
 def build_image(d):
@@ -79,7 +80,7 @@ def test_image_reports_host_containers_and_receives_dogstatsd():
         try:
             img = build_image(d)
             assert img["Config"]["Entrypoint"][0].endswith("/tally"), img["Config"]
-            vm = BridgeVictoria(gateway_ip(d)).start()
+            vm = BridgeVictoria(gateway_ip(d, watched)).start()
             run_container(d, watched, vm)
         finally:
             d.docker("rm", "-f", NAME, check=False)

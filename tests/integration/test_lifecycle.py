@@ -102,7 +102,7 @@ def test_status_reports_listeners_and_counters():
         assert doc["outputs"][0]["type"] == "console", doc
         p = subprocess.run([TALLY_BIN, "status", "-c", t.config_path],
                            capture_output=True, text=True, timeout=10)
-        assert p.returncode == 0 and "dogstatsd" in p.stdout, p.stdout + p.stderr
+        assert p.returncode == 0 and "\nDogStatsD\n" in p.stdout, p.stdout + p.stderr
         assert t.stop() == 0
     p = subprocess.run([TALLY_BIN, "status", "-c", t.config_path], capture_output=True,
                        text=True, timeout=10)

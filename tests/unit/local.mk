@@ -175,3 +175,9 @@ UNIT_TESTS += tests/unit/test_rx_nap
 tests_unit_test_rx_nap_SOURCES = tests/unit/test_rx_nap.c core/receiver_internal.h
 tests_unit_test_rx_nap_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_rx_nap_LDADD = $(UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_status_page
+tests_unit_test_status_page_SOURCES = tests/unit/test_status_page.c core/status_page.c \
+	core/status_health.c core/xmem.c
+tests_unit_test_status_page_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_status_page_LDADD = $(UNIT_LIBS)

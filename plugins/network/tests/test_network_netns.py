@@ -94,6 +94,35 @@ def test_tcp_rates_match_sysfs():
         ns.close()
 
 
+def test_tcp_counters():
+    """Connections opened and closed at a steady pace into the namespace: its passive_opens
+    and in_segs rates against its own /proc/net/snmp over the same window, within 10%."""
+    need_root_ip()
+    d = NetDirs()
+    ns = Netns("g", 7)
+    try:
+        ns.spawn(TCP_SINK)
+
+        def connect():
+            socket.create_connection((ns.ns_ip, 5000), timeout=5).close()
+        pacer = Paced(connect, 0.02)  # 50 connections a second
+        pacer.start()
+        time.sleep(0.5)
+        with Window(lambda: {"po": snmp_counter(ns, "Tcp", "PassiveOpens"),
+                             "in": snmp_counter(ns, "Tcp", "InSegs")}) as w:
+            r = d.run_check({"namespaces": [ns.name], "include_host": False})
+        pacer.stop()
+        assert r.proc.returncode == 0, r.proc.stderr
+        assert w.rate("po") > 30, w.rate("po")
+        got = r.value("system.net.tcp.passive_opens", netns=ns.name)
+        assert near(got, w.rate("po")), ("passive_opens", got, w.rate("po"))
+        got = r.value("system.net.tcp.in_segs", netns=ns.name)
+        assert near(got, w.rate("in")), ("in_segs", got, w.rate("in"))
+        assert r.value("system.net.tcp.active_opens", netns=ns.name) == 0
+    finally:
+        ns.close()
+
+
 def udp_flood(ns, port, rate_hz):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setblocking(False)
@@ -252,6 +281,6 @@ def test_default_conf():
     assert all(m["value"] >= 0 for m in r.objs)
 
 
-run([test_tcp_rates_match_sysfs, test_udp_no_ports, test_udp_rcv_buf_errors,
+run([test_tcp_rates_match_sysfs, test_tcp_counters, test_udp_no_ports, test_udp_rcv_buf_errors,
      test_connection_state, test_exclusions, test_absent_and_deleted_namespace,
      test_default_conf])

@@ -237,6 +237,49 @@ test_proto(void **unused)
 	assert_int_equal(tally_netproto_parse_snmp("Tcp: a\nUdp: 1\n", 14, &p), -EINVAL);
 }
 
+/*
+ * Every prefix of every fixture (a read cut short anywhere) and every single-byte corruption
+ * of net/dev parse without reading past the end (run under --enable-sanitizers) and never
+ * report more interfaces than the whole file has.
+ */
+static void
+test_truncated_and_corrupt(void **unused)
+{
+	static const char *const files[] = { "dev",  "net_dev_old_2_2", "net_dev_odd",
+		                             "snmp", "snmp6",           "netstat" };
+	struct tally_netdev_set set = { 0 };
+	struct tally_netproto p;
+
+	(void)unused;
+	for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+		size_t len;
+		char *text = slurp_fixture(files[f], &len);
+
+		for (size_t cut = 0; cut <= len; cut++) {
+			/* an exact-size heap copy, so ASan sees a read past the cut */
+			char *copy = malloc(cut ? cut : 1);
+
+			assert_non_null(copy);
+			memcpy(copy, text, cut);
+			(void)tally_netdev_parse(copy, cut, &set);
+			assert_true(set.n <= 7);
+			tally_netproto_reset(&p);
+			(void)tally_netproto_parse_snmp(copy, cut, &p);
+			(void)tally_netproto_parse_snmp6(copy, cut, &p);
+			free(copy);
+		}
+		for (size_t at = 0; f == 0 && at < len; at++) {
+			char saved = text[at];
+
+			text[at] = (at % 3 == 0) ? ':' : (at % 3 == 1) ? '|' : '\n';
+			(void)tally_netdev_parse(text, len, &set);
+			text[at] = saved;
+		}
+		free(text);
+	}
+	tally_netdev_set_free(&set);
+}
+
 /* The kept-open path over the fixture folder, re-read twice, equals open-per-read. */
 static void
 test_read_kept_open(void **unused)
@@ -309,6 +352,7 @@ main(void)
 		cmocka_unit_test(test_proto),
 		cmocka_unit_test(test_read_kept_open),
 		cmocka_unit_test(test_read_real),
+		cmocka_unit_test(test_truncated_and_corrupt),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
