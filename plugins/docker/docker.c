@@ -291,6 +291,35 @@ ctr_networks(struct json_object *inspect, struct docker_ctr *c)
 	}
 }
 
+static int64_t
+jint(struct json_object *o, const char *key)
+{
+	struct json_object *x;
+
+	return json_object_object_get_ex(o, key, &x) ? json_object_get_int64(x) : 0;
+}
+
+/* What HostConfig limits: docker.cpu.limit, .cpu.shares, .mem.soft_limit, .mem.sw_limit. */
+static void
+ctr_limits(struct json_object *inspect, struct docker_ctr *c)
+{
+	struct json_object *hc;
+	int64_t nano, quota, period;
+
+	if (!json_object_object_get_ex(inspect, "HostConfig", &hc))
+		return;
+	nano = jint(hc, "NanoCpus");
+	quota = jint(hc, "CpuQuota");
+	period = jint(hc, "CpuPeriod");
+	if (nano > 0)
+		c->lim.cpu_cores = (double)nano / 1e9;
+	else if (quota > 0)
+		c->lim.cpu_cores = (double)quota / (double)(period > 0 ? period : 100000);
+	c->lim.cpu_shares = jint(hc, "CpuShares");
+	c->lim.mem_soft = jint(hc, "MemoryReservation");
+	c->lim.mem_swap = jint(hc, "MemorySwap");
+}
+
 /*
  * Inspect for the pid, then the host's files. Returns true when the stats API must fill in
  * what they lacked (fetched for all such containers at once: fill_from_api).
@@ -308,6 +337,7 @@ sample_ctr(struct docker_state *st, struct docker_ctr *c)
 			c->pid = json_object_get_int(pid);
 		c->started_s = parse_started(jstr(state, "StartedAt"));
 		ctr_networks(j, c);
+		ctr_limits(j, c);
 		docker_inspect_store(st, c);
 	}
 	json_object_put(j);

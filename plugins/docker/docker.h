@@ -55,6 +55,14 @@ struct docker_state {
 	char events_since[48];
 };
 
+/* A container's configured limits (inspect's HostConfig); 0 means not set. */
+struct docker_limits {
+	double cpu_cores;   /* NanoCpus / 1e9, or CpuQuota / CpuPeriod */
+	int64_t cpu_shares; /* CpuShares */
+	int64_t mem_soft;   /* MemoryReservation, bytes */
+	int64_t mem_swap;   /* MemorySwap (memory + swap), bytes; -1 unlimited */
+};
+
 /* One running container during a run. */
 struct docker_ctr {
 	const char *id;    /* 64 hex, borrowed from the list answer */
@@ -64,6 +72,7 @@ struct docker_ctr {
 	bool host_net;     /* --network host: its interfaces are the host's, not reported */
 	struct docker_net nets[DOCKER_MAX_IFS]; /* its Docker networks (inspect) */
 	size_t n_nets;
+	struct docker_limits lim; /* what HostConfig asks for (inspect) */
 	struct docker_tags tags;
 	struct docker_sample s;
 };

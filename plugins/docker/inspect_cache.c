@@ -18,6 +18,7 @@ struct docker_inspect {
 	int64_t started_s;
 	struct docker_net nets[DOCKER_MAX_IFS];
 	size_t n_nets;
+	struct docker_limits lim;
 	uint64_t seen_run;
 };
 
@@ -58,6 +59,7 @@ docker_inspect_lookup(struct docker_state *st, struct docker_ctr *c)
 		c->started_s = e->started_s;
 		memcpy(c->nets, e->nets, sizeof(c->nets));
 		c->n_nets = e->n_nets;
+		c->lim = e->lim;
 		return true;
 	}
 	return false;
@@ -90,6 +92,7 @@ docker_inspect_store(struct docker_state *st, const struct docker_ctr *c)
 	e->started_s = c->started_s;
 	memcpy(e->nets, c->nets, sizeof(e->nets));
 	e->n_nets = c->n_nets;
+	e->lim = c->lim;
 	e->seen_run = st->run_no;
 }
 

@@ -47,6 +47,15 @@ docker_submit_ctr(const struct tally_check_ops *ops, struct tally_check_ctx *ctx
 		ops->gauge(ctx, "docker.thread.count", (double)g->pids_current, t, n);
 	if (g->has & TALLY_CG_HAS_PIDS_LIMIT)
 		ops->gauge(ctx, "docker.thread.limit", (double)g->pids_limit, t, n);
+	/* configured limits (HostConfig), in the Datadog check's units */
+	if (c->lim.cpu_cores > 0)
+		ops->gauge(ctx, "docker.cpu.limit", c->lim.cpu_cores * 100.0, t, n);
+	if (c->lim.cpu_shares > 0)
+		ops->gauge(ctx, "docker.cpu.shares", (double)c->lim.cpu_shares, t, n);
+	if (c->lim.mem_soft > 0)
+		ops->gauge(ctx, "docker.mem.soft_limit", (double)c->lim.mem_soft, t, n);
+	if (c->lim.mem_swap > 0)
+		ops->gauge(ctx, "docker.mem.sw_limit", (double)c->lim.mem_swap, t, n);
 	if (c->started_s > 0 && now_s >= c->started_s)
 		ops->gauge(ctx, "docker.uptime", (double)(now_s - c->started_s), t, n);
 	for (size_t i = 0; c->s.has_net && i < c->s.n_if; i++) {

@@ -102,6 +102,22 @@ def test_stats_api_fallback():
     assert r.took < 10, r.took
 
 
+def test_configured_limits():
+    """HostConfig's limits: docker.cpu.limit (% of a core), .cpu.shares, .mem.soft_limit,
+    .mem.sw_limit; none for a container without them."""
+    D.docker("update", "--cpus", "0.5", "--cpu-shares", "512", "--memory", "256m",
+             "--memory-swap", "512m", "--memory-reservation", "64m", "idle2")
+    r = DockerDirs().run_check(inst())
+    tag = "container_name:idle2"
+    assert abs(r.value("docker.cpu.limit", tag) - 50.0) < 1e-6, r.objs
+    assert r.value("docker.cpu.shares", tag) == 512
+    assert r.value("docker.mem.soft_limit", tag) == 64 << 20
+    assert r.value("docker.mem.sw_limit", tag) == 512 << 20
+    assert r.value("docker.mem.limit", tag) == 256 << 20
+    for name in ("docker.cpu.limit", "docker.mem.soft_limit", "docker.mem.sw_limit"):
+        assert not r.metrics(name, "container_name:idle"), name
+
+
 def test_host_network_has_no_interfaces():
     """A --network host container's net/dev is the host's: no docker.net.* for it."""
     D.run("hostnet", "sleep", "100000", opts=("--network", "host"))
@@ -237,7 +253,7 @@ if __name__ == "__main__":
     try:
         setup()
         run([test_counts_images_service_up, test_container_tags, test_container_id_opt_in,
-             test_rates_need_two_runs, test_stats_api_fallback,
+             test_rates_need_two_runs, test_stats_api_fallback, test_configured_limits,
              test_host_network_has_no_interfaces, test_exclude_include, test_bad_performance_tag,
              test_default_conf_reports_host_containers, test_restart_under_run, test_events,
              test_engine_stopped_under_run])
