@@ -3,6 +3,9 @@
  */
 #include "ctrstats.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -66,6 +69,80 @@ docker_netdev_read(const char *procfs_root, int pid, struct docker_sample *s)
 	docker_netdev_parse(buf, s);
 	free(buf);
 	return 0;
+}
+
+static struct docker_netif *
+find_if(struct docker_sample *s, const char *name, size_t len)
+{
+	for (size_t i = 0; i < s->n_if; i++)
+		if (strlen(s->ifs[i].name) == len && memcmp(s->ifs[i].name, name, len) == 0)
+			return &s->ifs[i];
+	return NULL;
+}
+
+/* net/route lines: "Iface Destination Gateway Flags RefCnt Use Metric Mask ...", hex. */
+static void
+map_routes(const char *text, const struct docker_net *net, uint32_t subnet, uint32_t mask,
+           struct docker_sample *s)
+{
+	for (const char *line = text; line && *line;) {
+		const char *eol = strchr(line, '\n');
+		char ifname[32];
+		unsigned dest, gw, flags, refcnt, use, metric, rmask;
+
+		if (sscanf(line, "%31s %x %x %x %u %u %u %x", ifname, &dest, &gw, &flags, &refcnt,
+		           &use, &metric, &rmask) == 8 &&
+		    dest == subnet && rmask == mask) {
+			struct docker_netif *f = find_if(s, ifname, strlen(ifname));
+
+			if (f && !f->network[0])
+				snprintf(f->network, sizeof(f->network), "%s", net->name);
+		}
+		line = eol ? eol + 1 : NULL;
+	}
+}
+
+void
+docker_netmap(const char *route_text, const struct docker_net *nets, size_t n_nets,
+              struct docker_sample *s)
+{
+	if (n_nets == 1 && s->n_if == 1) {
+		snprintf(s->ifs[0].network, sizeof(s->ifs[0].network), "%s", nets[0].name);
+		return;
+	}
+	for (size_t i = 0; route_text && i < n_nets; i++) {
+		struct in_addr a;
+		uint32_t raw, mask;
+
+		if (!nets[i].ip[0] || nets[i].prefix_len <= 0 || nets[i].prefix_len > 32 ||
+		    inet_pton(AF_INET, nets[i].ip, &a) != 1)
+			continue;
+		/* the route file prints the address's bytes as one host-order number */
+		memcpy(&raw, &a, sizeof(raw));
+		mask = htonl(nets[i].prefix_len == 32 ? ~0u : ~(~0u >> nets[i].prefix_len));
+		map_routes(route_text, &nets[i], raw & mask, mask, s);
+	}
+}
+
+void
+docker_netmap_pid(const char *procfs_root, int pid, const struct docker_net *nets, size_t n_nets,
+                  struct docker_sample *s)
+{
+	char path[512], buf[16384];
+	ssize_t n = -1;
+	int fd;
+
+	if (n_nets == 0 || s->n_if == 0)
+		return;
+	snprintf(path, sizeof(path), "%s/%d/net/route", procfs_root, pid);
+	fd = pid > 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	if (n >= 0)
+		buf[n] = '\0';
+	docker_netmap(n >= 0 ? buf : NULL, nets, n_nets, s);
 }
 
 static struct json_object *

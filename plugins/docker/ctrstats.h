@@ -18,7 +18,15 @@ struct json_object;
 
 struct docker_netif {
 	char name[32];
+	char network[64]; /* the Docker network it is on ("bridge"), or "" when unknown */
 	uint64_t rx_bytes, tx_bytes;
+};
+
+/* One of a container's Docker networks, from inspect's NetworkSettings.Networks. */
+struct docker_net {
+	char name[64];
+	char ip[48]; /* IPv4 address; "" when none */
+	int prefix_len;
 };
 
 struct docker_sample {
@@ -43,6 +51,18 @@ int docker_netdev_read(const char *procfs_root, int pid, struct docker_sample *s
  * /containers/{id}/stats?stream=false (borrowed).
  */
 void docker_sample_from_api(struct json_object *stats, struct docker_sample *s);
+
+/*
+ * Names each interface's Docker network, as the Datadog agent does: the interface whose
+ * route (route_text: a net/route file; may be NULL) covers a network's subnet is on that
+ * network; with no routes, one interface and one network go together.
+ */
+void docker_netmap(const char *route_text, const struct docker_net *nets, size_t n_nets,
+                   struct docker_sample *s);
+
+/* Reads <procfs_root>/<pid>/net/route and maps s's interfaces (docker_netmap). */
+void docker_netmap_pid(const char *procfs_root, int pid, const struct docker_net *nets,
+                       size_t n_nets, struct docker_sample *s);
 
 /* Sums over interfaces. */
 uint64_t docker_sample_rx(const struct docker_sample *s);

@@ -134,6 +134,7 @@ docker_destroy(void *state)
 	if (st->have_mounts)
 		tally_cg_mounts_clear(&st->mounts);
 	free(st->prev);
+	free(st->inspect);
 }
 
 static const char *
@@ -265,6 +266,60 @@ parse_started(const char *s)
 	return (int64_t)timegm(&tm);
 }
 
+/* The container's Docker networks from inspect, to name its interfaces' networks. */
+static void
+ctr_networks(struct json_object *inspect, struct docker_ctr *c)
+{
+	struct json_object *ns, *nets, *pl;
+
+	if (!json_object_object_get_ex(inspect, "NetworkSettings", &ns) ||
+	    !json_object_object_get_ex(ns, "Networks", &nets) ||
+	    !json_object_is_type(nets, json_type_object))
+		return;
+	json_object_object_foreach(nets, name, v)
+	{
+		struct docker_net *n;
+		const char *ip = jstr(v, "IPAddress");
+
+		if (c->n_nets == DOCKER_MAX_IFS)
+			break;
+		n = &c->nets[c->n_nets++];
+		snprintf(n->name, sizeof(n->name), "%s", name);
+		snprintf(n->ip, sizeof(n->ip), "%s", ip ? ip : "");
+		n->prefix_len =
+		    json_object_object_get_ex(v, "IPPrefixLen", &pl) ? json_object_get_int(pl) : 0;
+	}
+}
+
+static int64_t
+jint(struct json_object *o, const char *key)
+{
+	struct json_object *x;
+
+	return json_object_object_get_ex(o, key, &x) ? json_object_get_int64(x) : 0;
+}
+
+/* What HostConfig limits: docker.cpu.limit, .cpu.shares, .mem.soft_limit, .mem.sw_limit. */
+static void
+ctr_limits(struct json_object *inspect, struct docker_ctr *c)
+{
+	struct json_object *hc;
+	int64_t nano, quota, period;
+
+	if (!json_object_object_get_ex(inspect, "HostConfig", &hc))
+		return;
+	nano = jint(hc, "NanoCpus");
+	quota = jint(hc, "CpuQuota");
+	period = jint(hc, "CpuPeriod");
+	if (nano > 0)
+		c->lim.cpu_cores = (double)nano / 1e9;
+	else if (quota > 0)
+		c->lim.cpu_cores = (double)quota / (double)(period > 0 ? period : 100000);
+	c->lim.cpu_shares = jint(hc, "CpuShares");
+	c->lim.mem_soft = jint(hc, "MemoryReservation");
+	c->lim.mem_swap = jint(hc, "MemorySwap");
+}
+
 /*
  * Inspect for the pid, then the host's files. Returns true when the stats API must fill in
  * what they lacked (fetched for all such containers at once: fill_from_api).
@@ -276,11 +331,14 @@ sample_ctr(struct docker_state *st, struct docker_ctr *c)
 	char path[512];
 
 	snprintf(path, sizeof(path), "/containers/%s/json", c->id);
-	if (docker_engine_get(st->eng, path, &j) == 0 &&
+	if (!docker_inspect_lookup(st, c) && docker_engine_get(st->eng, path, &j) == 0 &&
 	    json_object_object_get_ex(j, "State", &state)) {
 		if (json_object_object_get_ex(state, "Pid", &pid))
 			c->pid = json_object_get_int(pid);
 		c->started_s = parse_started(jstr(state, "StartedAt"));
+		ctr_networks(j, c);
+		ctr_limits(j, c);
+		docker_inspect_store(st, c);
 	}
 	json_object_put(j);
 	j = NULL;
@@ -441,9 +499,11 @@ collect_ctrs(struct docker_state *st, const struct tally_check_ops *ops,
 			need_api[n_api++] = n_run;
 		n_run++;
 	}
+	docker_inspect_sweep(st);
 	if (n_api)
 		fill_from_api(st, ops, ctx, cs, need_api, n_api);
 	for (size_t i = 0; i < n_run; i++) {
+		docker_netmap_pid(st->procfs, cs[i].pid, cs[i].nets, cs[i].n_nets, &cs[i].s);
 		if (!st->stats_table)
 			docker_submit_ctr(ops, ctx, &cs[i], now);
 		publish_tags(st, ops, ctx, &cs[i]);
@@ -466,6 +526,7 @@ docker_run(void *state, const struct tally_check_ops *ops, struct tally_check_ct
 	int rc;
 
 	docker_engine_set_deadline(st->eng, mono_s() + st->timeout);
+	st->run_no++;
 	rc = docker_engine_get(st->eng, "/containers/json?all=1", &list);
 	if (rc == 0 && !json_object_is_type(list, json_type_array)) {
 		json_object_put(list);

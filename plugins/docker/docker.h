@@ -47,8 +47,20 @@ struct docker_state {
 	bool stats_table;
 	struct docker_prev *prev;
 	size_t n_prev;
+	/* inspect_cache.c: what inspect gave per container, kept between runs */
+	struct docker_inspect *inspect;
+	size_t n_inspect, cap_inspect;
+	uint64_t run_no;
 	/* collect_events: events up to this time ("sec.nsec") were submitted ("": not started) */
 	char events_since[48];
+};
+
+/* A container's configured limits (inspect's HostConfig); 0 means not set. */
+struct docker_limits {
+	double cpu_cores;   /* NanoCpus / 1e9, or CpuQuota / CpuPeriod */
+	int64_t cpu_shares; /* CpuShares */
+	int64_t mem_soft;   /* MemoryReservation, bytes */
+	int64_t mem_swap;   /* MemorySwap (memory + swap), bytes; -1 unlimited */
 };
 
 /* One running container during a run. */
@@ -58,6 +70,9 @@ struct docker_ctr {
 	int pid;           /* State.Pid; 0 when unknown */
 	int64_t started_s; /* State.StartedAt, Unix seconds; 0 when unknown */
 	bool host_net;     /* --network host: its interfaces are the host's, not reported */
+	struct docker_net nets[DOCKER_MAX_IFS]; /* its Docker networks (inspect) */
+	size_t n_nets;
+	struct docker_limits lim; /* what HostConfig asks for (inspect) */
 	struct docker_tags tags;
 	struct docker_sample s;
 };
@@ -72,6 +87,16 @@ void docker_submit_ctr(const struct tally_check_ops *ops, struct tally_check_ctx
  */
 void docker_stats_table(struct docker_state *st, const struct docker_ctr *cs, size_t n,
                         double now_s);
+
+/*
+ * inspect_cache.c. lookup: fills c's pid, start time and networks from the cache when the
+ * pid is still the container's (true), else false (inspect it). store: remembers them.
+ * sweep: forgets containers not looked up or stored during run st->run_no.
+ */
+struct docker_inspect;
+bool docker_inspect_lookup(struct docker_state *st, struct docker_ctr *c);
+void docker_inspect_store(struct docker_state *st, const struct docker_ctr *c);
+void docker_inspect_sweep(struct docker_state *st);
 
 /* collect_events: submits the container events since the previous run (events.c). */
 void docker_collect_events(struct docker_state *st, const struct tally_check_ops *ops,

@@ -2,7 +2,7 @@
 DOCKER_SRC = plugins/docker/docker.c plugins/docker/docker.h plugins/docker/engine.c \
 	plugins/docker/engine.h plugins/docker/tags.c plugins/docker/tags.h \
 	plugins/docker/ctrstats.c plugins/docker/ctrstats.h plugins/docker/submit.c \
-	plugins/docker/statstab.c plugins/docker/events.c
+	plugins/docker/statstab.c plugins/docker/events.c plugins/docker/inspect_cache.c
 checkplugin_LTLIBRARIES += plugins/docker/docker.la
 plugins_docker_docker_la_SOURCES = $(DOCKER_SRC)
 plugins_docker_docker_la_CPPFLAGS = $(PLUGIN_CPPFLAGS) -I$(top_srcdir)/plugins/lib -D_GNU_SOURCE

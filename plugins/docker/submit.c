@@ -47,17 +47,31 @@ docker_submit_ctr(const struct tally_check_ops *ops, struct tally_check_ctx *ctx
 		ops->gauge(ctx, "docker.thread.count", (double)g->pids_current, t, n);
 	if (g->has & TALLY_CG_HAS_PIDS_LIMIT)
 		ops->gauge(ctx, "docker.thread.limit", (double)g->pids_limit, t, n);
+	/* configured limits (HostConfig), in the Datadog check's units */
+	if (c->lim.cpu_cores > 0)
+		ops->gauge(ctx, "docker.cpu.limit", c->lim.cpu_cores * 100.0, t, n);
+	if (c->lim.cpu_shares > 0)
+		ops->gauge(ctx, "docker.cpu.shares", (double)c->lim.cpu_shares, t, n);
+	if (c->lim.mem_soft > 0)
+		ops->gauge(ctx, "docker.mem.soft_limit", (double)c->lim.mem_soft, t, n);
+	if (c->lim.mem_swap > 0)
+		ops->gauge(ctx, "docker.mem.sw_limit", (double)c->lim.mem_swap, t, n);
 	if (c->started_s > 0 && now_s >= c->started_s)
 		ops->gauge(ctx, "docker.uptime", (double)(now_s - c->started_s), t, n);
 	for (size_t i = 0; c->s.has_net && i < c->s.n_if; i++) {
-		const char *nt[DOCKER_MAX_TAGS + 1];
-		char itag[48];
+		const char *nt[DOCKER_MAX_TAGS + 2];
+		char itag[48], ntag[96];
 		size_t k = 0;
 
 		for (; k < n && k < DOCKER_MAX_TAGS; k++)
 			nt[k] = t[k];
 		snprintf(itag, sizeof(itag), "interface:%s", c->s.ifs[i].name);
 		nt[k++] = itag;
+		/* Agent 7's tag: the Docker network the interface is on */
+		if (c->s.ifs[i].network[0]) {
+			snprintf(ntag, sizeof(ntag), "docker_network:%s", c->s.ifs[i].network);
+			nt[k++] = ntag;
+		}
 		ops->rate(ctx, "docker.net.bytes_rcvd", (double)c->s.ifs[i].rx_bytes, nt, k);
 		ops->rate(ctx, "docker.net.bytes_sent", (double)c->s.ifs[i].tx_bytes, nt, k);
 	}

@@ -77,7 +77,8 @@ def test_rates_need_two_runs():
         assert m, (name, r.objs)
         assert m[0]["type"] == "rate" or m[0]["type"] == "gauge", m
     net = r.metrics("docker.net.bytes_rcvd", "container_name:idle")
-    assert any("interface:eth0" in x["tags"] for x in net), net
+    assert any("interface:eth0" in x["tags"] and "docker_network:bridge" in x["tags"]
+               for x in net), net
 
 
 def test_stats_api_fallback():
@@ -99,6 +100,22 @@ def test_stats_api_fallback():
                          "interface:eth0"), r.objs
         assert r.value("docker.thread.count", "container_name:" + name) >= 1
     assert r.took < 10, r.took
+
+
+def test_configured_limits():
+    """HostConfig's limits: docker.cpu.limit (% of a core), .cpu.shares, .mem.soft_limit,
+    .mem.sw_limit; none for a container without them."""
+    D.docker("update", "--cpus", "0.5", "--cpu-shares", "512", "--memory", "256m",
+             "--memory-swap", "512m", "--memory-reservation", "64m", "idle2")
+    r = DockerDirs().run_check(inst())
+    tag = "container_name:idle2"
+    assert abs(r.value("docker.cpu.limit", tag) - 50.0) < 1e-6, r.objs
+    assert r.value("docker.cpu.shares", tag) == 512
+    assert r.value("docker.mem.soft_limit", tag) == 64 << 20
+    assert r.value("docker.mem.sw_limit", tag) == 512 << 20
+    assert r.value("docker.mem.limit", tag) == 256 << 20
+    for name in ("docker.cpu.limit", "docker.mem.soft_limit", "docker.mem.sw_limit"):
+        assert not r.metrics(name, "container_name:idle"), name
 
 
 def test_host_network_has_no_interfaces():
@@ -158,6 +175,31 @@ def test_default_conf_reports_host_containers():
         os.unlink(path)
 
 
+def test_restart_under_run():
+    """Between runs the check keeps what inspect said; a restarted container (new pid) is
+    inspected again: its uptime starts over and its numbers keep coming."""
+    d = DockerDirs()
+    d.instances(inst(min_collection_interval=1))
+    with dockertest.agent(extra=d.config_keys()) as t:
+        t.wait_series("docker.uptime", "container_name:idle2", timeout=20,
+                      pred=lambda h: h[0][2] >= 3)
+        old_pid = D.inspect("idle2")["State"]["Pid"]
+        D.docker("restart", "-t", "0", "idle2")
+        assert D.inspect("idle2")["State"]["Pid"] != old_pid
+        n0 = len(t.flushes())
+
+        def fresh():
+            for fl in t.flushes()[n0:]:
+                hits = fl.find("docker.uptime", "container_name:idle2")
+                if hits and hits[0][2] < 3 and fl.find("docker.mem.rss",
+                                                       "container_name:idle2"):
+                    return hits
+            return None
+
+        wait_for(fresh, 20, "idle2's uptime to start over")
+        assert t.stop() == 0
+
+
 def event_lines(t):
     return [line for line in t.stdout().splitlines() if line.startswith("event  ")]
 
@@ -211,9 +253,9 @@ if __name__ == "__main__":
     try:
         setup()
         run([test_counts_images_service_up, test_container_tags, test_container_id_opt_in,
-             test_rates_need_two_runs, test_stats_api_fallback,
+             test_rates_need_two_runs, test_stats_api_fallback, test_configured_limits,
              test_host_network_has_no_interfaces, test_exclude_include, test_bad_performance_tag,
-             test_default_conf_reports_host_containers, test_events,
+             test_default_conf_reports_host_containers, test_restart_under_run, test_events,
              test_engine_stopped_under_run])
     finally:
         D.cleanup()

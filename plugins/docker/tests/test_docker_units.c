@@ -138,6 +138,38 @@ test_netdev(void **state)
 }
 
 static void
+test_netmap(void **state)
+{
+	const char *route = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU"
+	                    "\tWindow\tIRTT\n"
+	                    "eth0\t00000000\t010011AC\t0003\t0\t0\t0\t00000000\t0\t0\t0\n"
+	                    "eth0\t000011AC\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0\n"
+	                    "eth1\t0014A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n";
+	struct docker_net nets[] = { { "mynet", "192.168.20.5", 24 },
+		                     { "bridge", "172.17.0.2", 16 },
+		                     { "other", "10.1.2.3", 8 } };
+	struct docker_sample s;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	s.n_if = 2;
+	strcpy(s.ifs[0].name, "eth0");
+	strcpy(s.ifs[1].name, "eth1");
+	docker_netmap(route, nets, 3, &s);
+	assert_string_equal(s.ifs[0].network, "bridge");
+	assert_string_equal(s.ifs[1].network, "mynet");
+	/* no routes readable: only one interface with one network is certain */
+	memset(&s, 0, sizeof(s));
+	s.n_if = 1;
+	strcpy(s.ifs[0].name, "eth0");
+	docker_netmap(NULL, &nets[1], 1, &s);
+	assert_string_equal(s.ifs[0].network, "bridge");
+	memset(s.ifs[0].network, 0, sizeof(s.ifs[0].network));
+	docker_netmap(NULL, nets, 3, &s);
+	assert_string_equal(s.ifs[0].network, "");
+}
+
+static void
 test_stats_api_v1(void **state)
 {
 	const char *j =
@@ -241,6 +273,7 @@ main(void)
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_tag_set),
 		cmocka_unit_test(test_netdev),
+		cmocka_unit_test(test_netmap),
 		cmocka_unit_test(test_stats_api_v1),
 		cmocka_unit_test(test_stats_api_v2_keeps_host_numbers),
 		cmocka_unit_test(test_api_pick),
