@@ -147,6 +147,11 @@ class Victoria:
         with urllib.request.urlopen(self.url + "/api/v1/export", data=data, timeout=30) as r:
             return [json.loads(l) for l in r.read().decode().splitlines() if l.strip()]
 
+    def series_count(self):
+        urllib.request.urlopen(self.url + "/internal/force_flush", timeout=5).read()
+        with urllib.request.urlopen(self.url + "/api/v1/series/count", timeout=30) as r:
+            return int(json.loads(r.read().decode())["data"][0])
+
     def points(self, match):
         """{timestamp ms: sum of the values of every matching series at that timestamp}."""
         out = {}
@@ -213,7 +218,7 @@ class TallyE2E:
         base = ("hostname: %s\nbind_host: %s\ndogstatsd_port: %d\n"
                 "dogstatsd_so_rcvbuf: %d\nflush_interval: %d\nlog_level: info\n"
                 "log_file: %s\nstatus_listen: %s:%d\nconfd_path: %s\nchecksd_path: %s\n"
-                "api_key: %s\ndd_url: %s/datadog\n"
+                "api_key: %s\ndd_url: %s/datadog\ndogstatsd_context_limit: 2000000\n"
                 % (self.host, HOST, self.port, rcvbuf, flush_interval,
                    os.path.join(out_dir, name + ".log"), HOST,
                    free_port(socket.SOCK_STREAM), empty, empty, API_KEY, vm.url))
@@ -290,6 +295,31 @@ class TallyE2E:
                 "peak_rss_mb": peak_rss_kb(self.proc.pid) / 1024}
 
 
+def memory_trial(t, vm, n, rate):
+    """n distinct tagged gauges, each sent once at rate; then the time from the flush that
+    carries them until the backend holds n more series, and tally's peak RSS."""
+    base = vm.series_count()
+    c0 = cpu_ticks(t.proc.pid)
+    out = subprocess.run([os.path.join(BENCH, "loadgen"), "--host", HOST, "--port", str(t.port),
+                          "--rate", str(rate), "--total", str(n), "--datagram-bytes", "8000",
+                          "--cardinality", str(n), "--type", "g", "--tags", TAGS],
+                         check=True, capture_output=True, text=True).stdout
+    sent = json.loads(out.strip().splitlines()[-1])
+    flush_at = (time.time() // t.iv + 1) * t.iv
+    held = 0
+    while time.time() < flush_at + 300:
+        held = vm.series_count() - base
+        if held >= n:
+            break
+        time.sleep(0.5)
+    done = time.time()
+    return {"receiver": t.name, "phase": "memory", "contexts": n, "rate": rate,
+            "sent": sent["sent_metrics"], "series_held": held,
+            "backend_has_all_s_after_flush": round(done - flush_at, 1) if held >= n else None,
+            "cpu_s": (cpu_ticks(t.proc.pid) - c0) / CLK_TCK,
+            "peak_rss_mb": round(peak_rss_kb(t.proc.pid) / 1024, 1)}
+
+
 def fmt_rate(r):
     return "%gM" % (r / 1e6) if r >= 1e6 else "%gk" % (r / 1e3)
 
@@ -312,6 +342,10 @@ def main():
                     help="config lines for the --compare tally (default: --extra-yaml); "
                     "with --compare the same build, to measure a setting")
     ap.add_argument("--extra-yaml", default=os.environ.get("TALLY_EXTRA_YAML", ""))
+    ap.add_argument("--memory", type=int, default=0,
+                    help="instead of the trials: N distinct tagged gauges, sent once; peak RSS "
+                    "and how long until the backend holds them all")
+    ap.add_argument("--memory-rate", type=int, default=500000)
     ap.add_argument("--out-dir", default=os.path.join(
         BENCH, "results", "e2e-" + time.strftime("%Y%m%d-%H%M%S")))
     a = ap.parse_args()
@@ -342,6 +376,10 @@ def main():
             tallies.append(TallyE2E(procs, a.out_dir, vm, a.compare, a.flush_interval,
                                     a.rcvbuf, a.extra_yaml if a.compare_extra_yaml is None
                                     else a.compare_extra_yaml, name="compare"))
+        if a.memory:
+            for t in tallies:
+                record(memory_trial(t, vm, a.memory, a.memory_rate))
+            return
         rate = a.rate
         if not rate:
             fr = floor.trial(a.calib_rate, a.seconds)
