@@ -12,3 +12,4 @@ INTEGRATION_TESTS += tests/integration/test_check_cmd.py tests/integration/test_
 	tests/integration/test_check_victoria.py
 EXTRA_DIST += tests/integration/checktest.py
 INTEGRATION_TESTS += tests/integration/test_origin.py
+INTEGRATION_TESTS += tests/integration/test_receiver_thread.py
