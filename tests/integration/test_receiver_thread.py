@@ -88,8 +88,8 @@ def _flood_while_stopped(t):
             time.sleep(0.3)
             t.send("rx.after:1|c")
             wait_for(lambda: "kernel dropped datagrams=" in t.stderr(), 10, "the drop line")
-            m = re.search(r"kernel dropped datagrams=(\d+) .*away_from_socket_ms=([0-9.]+)",
-                          t.stderr())
+            m = re.search(r"kernel dropped datagrams=(\d+) total=\d+ "
+                          r".*away_from_socket_ms=([0-9.]+)", t.stderr())
             assert m, t.stderr()
             dropped, away = int(m.group(1)), float(m.group(2))
             assert 0 < dropped < 200, m.group(0)
