@@ -78,7 +78,8 @@ take(struct tally_receiver *r, struct tally_rx_ctx *ctx, enum tally_listener_kin
 
 /*
  * New kernel drops, seen by a drain that began at start_us after gap_us away from the
- * sockets. At most one line a second: under overload this would otherwise log per batch.
+ * sockets. At most one line a second: under overload this would otherwise log per batch;
+ * datagrams= counts this event only, total= every drop so far (suppressed lines included).
  */
 static void
 log_drops(struct tally_receiver *r, int64_t start_us, int64_t gap_us)
@@ -86,10 +87,10 @@ log_drops(struct tally_receiver *r, int64_t start_us, int64_t gap_us)
 	uint32_t now = (uint32_t)r->counters.kernel_drops;
 
 	tally_log_ratelimited(&r->drop_rl, 1000, TALLY_LOG_WARN, "receiver",
-	                      "kernel dropped datagrams=%u (socket buffer full) "
+	                      "kernel dropped datagrams=%u total=%u (socket buffer full) "
 	                      "away_from_socket_ms=%.1f last_flush_ms=%.1f "
 	                      "last_flush_ended_ms_before=%.1f",
-	                      now - r->drops_seen, gap_us / 1000.0,
+	                      now - r->drops_seen, now, gap_us / 1000.0,
 	                      (r->flush_end_us - r->flush_start_us) / 1000.0,
 	                      r->flush_end_us ? (start_us - r->flush_end_us) / 1000.0 : -1.0);
 	r->drops_seen = now;

@@ -17,3 +17,4 @@ INTEGRATION_TESTS += tests/integration/test_configcheck.py
 INTEGRATION_TESTS += tests/integration/test_status.py
 INTEGRATION_TESTS += tests/integration/test_install.py
 INTEGRATION_TESTS += tests/integration/test_container.py
+INTEGRATION_TESTS += tests/integration/test_receiver_thread.py
