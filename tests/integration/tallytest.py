@@ -94,7 +94,7 @@ class Tally:
     """One running agent. Use as a context manager."""
 
     def __init__(self, config_text=None, port=None, flush_interval=1, extra="", env=None,
-                 args=None, socket_path=None):
+                 args=None, socket_path=None, bundled_checks=False):
         self.dir = tempfile.mkdtemp(prefix="tally-it-")
         self.port = port if port is not None else free_port()
         self.status_port = free_port(socket.SOCK_STREAM)
@@ -109,6 +109,12 @@ class Tally:
             )
             if socket_path:
                 config_text += "dogstatsd_socket: %s\n" % socket_path
+            if not bundled_checks and "confd_path:" not in extra:
+                # The build tree's conf.d holds the bundled checks' .default files: they would
+                # run in every test's agent and compete for its contexts (and its CPU). A test
+                # of those defaults asks for them with bundled_checks=True.
+                os.makedirs(os.path.join(self.dir, "conf.d"))
+                config_text += "confd_path: %s\n" % os.path.join(self.dir, "conf.d")
             config_text += extra
         self.config_path = os.path.join(self.dir, "tally.yaml")
         with open(self.config_path, "w") as f:

@@ -43,7 +43,8 @@ def test_receiver_thread_named_and_priority():
             rx = [n for c, n in ths.values() if c == "tally-rx"]
             assert len(rx) == 1, ths
             others = [n for c, n in ths.values() if c != "tally-rx"]
-            assert others and all(n == 0 for n in others), ths
+            base = os.nice(0)  # the agent inherits the test's niceness (CI may run under nice)
+            assert others and all(n == base for n in others), (base, ths)
             if "receiver thread priority raised nice=-10" in err:
                 assert rx[0] == -10, ths
             else:

@@ -21,7 +21,7 @@ def test_default_confd_reports_services():
     groups = [make_group(os.path.join(CG, c), SERVICE) for c in ("memory", "cpuacct", "pids")]
     p = start(holder(16), groups)
     assert p.stdout.readline().strip() == "ready"
-    with Tally() as t:
+    with Tally(bundled_checks=True) as t:
         hits = t.wait_series("cgroup.memory.usage", "cgroup:" + SERVICE, timeout=20)
         assert hits[0][2] >= 16 << 20, hits
         t.wait_series("cgroup.pids.current", "cgroup:" + SERVICE, timeout=5)

@@ -166,7 +166,8 @@ def test_default_conf_reports_host_containers():
         return
     os.symlink(D.sock, path)
     try:
-        with dockertest.agent(extra="") as t:  # the in-tree conf.d: docker.yaml.default
+        # the in-tree conf.d: docker.yaml.default
+        with dockertest.agent(extra="", bundled_checks=True) as t:
             hits = t.wait_series("docker.containers.running.total", timeout=30)
             assert hits[0][2] == 2, hits
             t.wait_series("docker.mem.rss", "container_name:idle", timeout=30)
