@@ -228,9 +228,16 @@ outcome(struct docker_engine *eng, CURL *c, CURLcode rc, const char *url_path, c
 	if (rc != CURLE_OK) {
 		const char *where = eng->unix_path ? eng->unix_path : eng->base;
 
+		long os_errno = 0;
+
+		/* For a Unix socket curl says "localhost port 80": name the socket. */
+		curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &os_errno);
 		if (b->too_big)
 			snprintf(eng->err, sizeof(eng->err), "GET %s: answer over %u bytes",
 			         url_path, ENGINE_MAX_BODY);
+		else if (rc == CURLE_COULDNT_CONNECT && eng->unix_path && os_errno > 0)
+			snprintf(eng->err, sizeof(eng->err), "GET %s: connect to %s: %s", url_path,
+			         eng->unix_path, strerror((int)os_errno));
 		else
 			snprintf(eng->err, sizeof(eng->err), "GET %s on %s: %s", url_path, where,
 			         cerr[0] ? cerr : curl_easy_strerror(rc));

@@ -122,7 +122,8 @@ def test_http_error():
 
 
 def test_missing_socket():
-    check_fails("unix://" + os.path.join(TMP, "none.sock"), 2, "none.sock")
+    check_fails("unix://" + os.path.join(TMP, "none.sock"), 2,
+                "none.sock: No such file or directory")
 
 
 def test_refused_tcp():
