@@ -286,7 +286,12 @@ test_backoff_doubles_caps_and_recovers(void **state)
 	for (size_t i = 0; i < 5; i++) {
 		double gap = ts_start_times[i + 1] - ts_start_times[i];
 
-		if (gap < want[i] - 0.01 || gap > want[i] + 0.25)
+		/*
+		 * The schedule counts from when a run was handed to the pool; the start is stamped
+		 * on the worker, which on a loaded machine picks a run up some tens of ms late, so
+		 * a gap after a late start looks short by that much.
+		 */
+		if (gap < want[i] - 0.05 || gap > want[i] + 0.25)
 			fail_msg("gap %zu: %.3f s, want about %.1f s", i, gap, want[i]);
 	}
 	assert_int_equal(st->failures, 4);
