@@ -165,6 +165,12 @@ tests_unit_test_ctx_index_SOURCES = tests/unit/test_ctx_index.c core/ctx_index.c
 tests_unit_test_ctx_index_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_ctx_index_LDADD = $(UNIT_LIBS)
 
+UNIT_TESTS += tests/unit/test_tagset
+tests_unit_test_tagset_SOURCES = tests/unit/test_tagset.c core/tagset.c core/tagset.h \
+	core/ctx_slab.c core/ctx_slab.h core/xmem.c
+tests_unit_test_tagset_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_tagset_LDADD = $(UNIT_LIBS)
+
 UNIT_TESTS += tests/unit/test_rx_process
 tests_unit_test_rx_process_SOURCES = tests/unit/test_rx_process.c core/rx_process.c \
 	core/rx_process.h $(CORE_PARSE_SRC) $(CORE_AGG_SRC) core/batch.c core/log.c core/xmem.c

@@ -663,7 +663,7 @@ test_million_contexts(void **state)
 	const size_t n = 1000000;
 	long before = rss_kb("VmRSS");
 
-	/* The per-context budget: header plus strings in one allocation. */
+	/* The per-context budget: a header and the name (the tag sets are shared). */
 	assert_true(sizeof(struct tally_ctx) <= 32);
 
 	for (size_t i = 0; i < n; i++) {
