@@ -35,3 +35,6 @@ tally_LDADD = $(CORE_LIBS)
 # issue 10: the tagger (entity tags published by checks, added by the receiver)
 CORE_TAGGER_SRC = core/tagger.c core/tagger.h core/check_tags.c
 tally_SOURCES += $(CORE_TAGGER_SRC)
+# issue 12: JSON text for the Datadog payloads (written without json-c objects)
+CORE_JTEXT_SRC = core/jtext.c core/jtext.h
+tally_SOURCES += $(CORE_JTEXT_SRC)
