@@ -300,8 +300,10 @@ tally_ctx_table_prefetch_ctx(const struct tally_ctx_table *t, uint64_t hash)
 	struct tally_ctx_probe p;
 	struct tally_ctx *ctx;
 
+	/* The first slot whose control byte matches: reading its hash would wait for the miss
+	 * this is meant to hide, and the caller checks the guess anyway. */
 	tally_ctx_probe_start(&t->index, &p, hash);
-	ctx = tally_ctx_probe_next(&t->index, &p);
+	ctx = tally_ctx_probe_candidate(&t->index, &p);
 	if (ctx)
 		__builtin_prefetch(ctx);
 	return ctx;
@@ -332,6 +334,7 @@ ctx_new(struct tally_ctx_table *t, const struct tally_sample *s, const struct ta
 		memcpy(all + s->n_tags, t->extra, t->n_extra * sizeof(*all));
 	n = tally_slices_sort_unique(all, n);
 	memset(ctx, 0, offsetof(struct tally_ctx, name));
+	ctx->hash = k->hash;
 	ctx->ts = tally_tagset_intern(t->tagsets, k->host, all, n, k->n_key_tags);
 	ctx->name_len = (uint32_t)k->name.len;
 	memcpy(ctx->name, k->name.ptr, k->name.len);

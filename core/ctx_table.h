@@ -6,12 +6,12 @@
  * sample tags, so tag order and repeats cost no sorting on lookup; tags are only sorted when a
  * context is created. A lookup confirms a hash match by name, host and distinct tag count.
  *
- * A context is a 26-byte header (per-type state in a union, the tag set, lengths, kind) and its
- * NUL-terminated name, carved from the table's slab (ctx_slab.h). Its host and tags are an
- * interned tag set (tagset.h) shared with every context that has the same ones, so a million
- * contexts that differ by name cost about 40 bytes each plus their slot.
- * The table is open addressing over {hash, context} slots: linear probing, power-of-two
- * capacity, growth at 0.7 load and backward-shift deletion (no tombstones).
+ * A context is a 34-byte header (key hash, per-type state in a union, the tag set, lengths,
+ * kind) and its NUL-terminated name, carved from the table's slab (ctx_slab.h). Its host and
+ * tags are an interned tag set (tagset.h) shared with every context that has the same ones, so
+ * a million contexts that differ by name cost about 48 bytes each plus 8-byte slots.
+ * The table is open addressing over context pointers: linear probing, power-of-two capacity,
+ * growth at 0.7 load and backward-shift deletion (no tombstones).
  *
  * Everything here belongs to the aggregator's thread; nothing locks.
  */
@@ -41,6 +41,7 @@ union tally_ctx_state {
 };
 
 struct tally_ctx {
+	uint64_t hash; /* the key hash; first: the index reads it here (ctx_index.h) */
 	union tally_ctx_state st;
 	const struct tally_tagset *ts; /* host and tags; the table holds a reference for us */
 	uint32_t last_seen_s;          /* Unix seconds of the last sample (fits until 2106) */
@@ -154,8 +155,8 @@ tally_ctx_matches(const struct tally_ctx *ctx, const struct tally_ctx_key *k)
 {
 	const struct tally_tagset *ts = ctx->ts;
 
-	return ctx->name_len == k->name.len && ts->host_len == k->host.len &&
-	       ts->n_key_tags == k->n_key_tags &&
+	return ctx->hash == k->hash && ctx->name_len == k->name.len &&
+	       ts->host_len == k->host.len && ts->n_key_tags == k->n_key_tags &&
 	       tally_ctx_bytes_eq(ctx->name, k->name.ptr, k->name.len) &&
 	       tally_ctx_bytes_eq(tally_tagset_host(ts), k->host.ptr, k->host.len);
 }
