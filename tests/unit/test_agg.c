@@ -804,7 +804,7 @@ test_shared_tagsets(void **state)
 	assert_int_equal(stats_of(agg).contexts, 1010);
 	assert_int_equal(tally_ctx_table_tagsets(agg->table), 2);
 	tally_agg_flush_chunked(agg, 100, 110, &b, 100, check_shared_chunk, &n);
-	check_shared_chunk(b, &n);
+	tally_batch_unref(check_shared_chunk(b, &n));
 	assert_int_equal(n, 1011);
 	assert_int_equal(tally_ctx_table_tagsets(agg->table), 2); /* the pending one went */
 	/* Expired: the contexts go, and with the last of them their tag sets. */
