@@ -48,7 +48,7 @@ tally_agg_emit(struct tally_agg_emitter *e, const char *suffix, enum tally_serie
 	const char *name;
 
 	if (!e->str.name)
-		tally_ctx_table_export(agg->table, e->ctx, e->b, &e->str);
+		tally_ctx_table_export(agg->table, e->ctx, e->b, &e->cache, &e->str);
 	name = e->str.name;
 	if (suffix_len) {
 		agg->name_buf =
@@ -117,8 +117,10 @@ tally_agg_new(const struct tally_agg_opts *opts)
 static bool
 free_visit(struct tally_ctx *ctx, void *arg)
 {
+	struct tally_agg *agg = arg;
+
 	tally_agg_kinds[ctx->kind].release(ctx);
-	tally_ctx_free(ctx);
+	tally_ctx_table_release(agg->table, ctx);
 	return true;
 }
 
@@ -128,10 +130,10 @@ tally_agg_free(struct tally_agg *agg)
 	if (!agg)
 		return;
 	if (agg->table)
-		tally_ctx_table_sweep(agg->table, free_visit, NULL);
-	tally_ctx_table_free(agg->table);
+		tally_ctx_table_sweep(agg->table, free_visit, agg);
 	for (size_t i = 0; i < agg->n_pending; i++)
-		tally_ctx_free(agg->pending[i].ctx);
+		tally_ctx_table_release(agg->table, agg->pending[i].ctx);
+	tally_ctx_table_free(agg->table);
 	free(agg->pending);
 	for (size_t i = 0; agg->pct_suffix && i < agg->opts.n_percentiles; i++)
 		free(agg->pct_suffix[i]);
@@ -265,8 +267,10 @@ flush_visit(struct tally_ctx *ctx, void *arg)
 	bool counter = ctx->kind == TALLY_AGG_KIND_COUNTER;
 	int64_t idle_s = fs->now_s - (int64_t)ctx->last_seen_s;
 
-	if (fs->chunk_fn && fs->e.b->n_series >= fs->chunk_series)
+	if (fs->chunk_fn && fs->e.b->n_series >= fs->chunk_series) {
 		fs->e.b = fs->chunk_fn(fs->e.b, fs->chunk_arg);
+		tally_ctx_export_cache_reset(&fs->e.cache);
+	}
 	emitter_bind(&fs->e, ctx, fs->bucket_start_s);
 	if (ctx->flags & TALLY_AGG_CTX_DIRTY) {
 		tally_agg_kinds[ctx->kind].flush(&fs->e, ctx);
@@ -275,7 +279,7 @@ flush_visit(struct tally_ctx *ctx, void *arg)
 	}
 	if (idle_s >= (int64_t)(counter ? o->expiry_s : o->context_expiry_s)) {
 		tally_agg_kinds[ctx->kind].release(ctx);
-		tally_ctx_free(ctx);
+		tally_ctx_table_release(fs->e.agg->table, ctx);
 		return true;
 	}
 	if (counter)
@@ -293,7 +297,7 @@ pending_flush(struct tally_agg *agg, struct tally_agg_emitter *e)
 
 		emitter_bind(e, p->ctx, p->timestamp);
 		tally_agg_emit(e, "", p->kind, p->value);
-		tally_ctx_free(p->ctx);
+		tally_ctx_table_release(agg->table, p->ctx);
 	}
 	agg->n_pending = 0;
 }

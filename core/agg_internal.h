@@ -60,6 +60,8 @@ struct tally_agg_emitter {
 	int64_t timestamp;
 	const struct tally_ctx *ctx;
 	struct tally_ctx_strings str; /* str.name NULL until copied */
+	/* b's copies of the last tag set exported; reset whenever b changes. */
+	struct tally_ctx_export_cache cache;
 };
 
 /*

@@ -38,6 +38,15 @@ tally_batch_new(int64_t flush_ts)
 }
 
 void
+tally_batch_reserve_series(struct tally_batch *b, size_t n)
+{
+	if (n <= b->cap_series)
+		return;
+	b->series = tally_xrealloc(b->series, n * sizeof(*b->series));
+	b->cap_series = n;
+}
+
+void
 tally_batch_ref(struct tally_batch *b)
 {
 	atomic_fetch_add(&b->refs, 1);

@@ -26,14 +26,15 @@ enum tally_series_kind {
 /* Returns "gauge", "rate" or "count". */
 const char *tally_series_kind_name(enum tally_series_kind kind);
 
+/* The two 4-byte fields last: 56 bytes, not 64 (a flush of 1M contexts holds many). */
 struct tally_series {
 	const char *name;
 	const char *host;        /* "" when the series has no host */
 	const char *const *tags; /* sorted, unique "key:value" strings */
 	size_t n_tags;
-	enum tally_series_kind kind;
 	int64_t timestamp; /* Unix seconds: bucket start, or the sample's own |T */
 	double value;
+	enum tally_series_kind kind;
 	uint32_t interval_s;
 };
 
@@ -79,6 +80,8 @@ struct tally_batch {
 /* Returns a new empty batch holding one reference. */
 struct tally_batch *tally_batch_new(int64_t flush_ts);
 void tally_batch_ref(struct tally_batch *b);
+/* Makes room for n series in all without moving the array again (a chunk's known size). */
+void tally_batch_reserve_series(struct tally_batch *b, size_t n);
 /* Drops one reference; frees the batch at zero. Accepts NULL. */
 void tally_batch_unref(struct tally_batch *b);
 

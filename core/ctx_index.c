@@ -38,8 +38,7 @@ place(struct tally_ctx_index *ix, uint64_t hash, struct tally_ctx *ctx)
 	while (!(empty = tally_swar_zero_bytes(tally_ctx_group(ix, pos))))
 		pos = (pos + TALLY_CTX_GROUP) & ix->mask;
 	i = (pos + (size_t)__builtin_ctzll(empty) / 8) & ix->mask;
-	ix->slots[i].hash = hash;
-	ix->slots[i].ctx = ctx;
+	ix->slots[i] = ctx;
 	set_ctrl(ix, i, tally_ctx_h2(hash));
 }
 
@@ -49,9 +48,13 @@ grow(struct tally_ctx_index *ix)
 	struct tally_ctx_index old = *ix;
 
 	tally_ctx_index_init(ix, (old.mask + 1) * 2);
-	for (size_t i = 0; i <= old.mask; i++)
-		if (old.slots[i].ctx)
-			place(ix, old.slots[i].hash, old.slots[i].ctx);
+	/* The hashes are in the contexts: load a few slots ahead, since they miss the caches. */
+	for (size_t i = 0; i <= old.mask; i++) {
+		if (i + 8 <= old.mask && old.slots[i + 8])
+			__builtin_prefetch(old.slots[i + 8]);
+		if (old.slots[i])
+			place(ix, tally_ctx_hash_of(old.slots[i]), old.slots[i]);
+	}
 	ix->n = old.n;
 	tally_ctx_index_free(&old);
 }
@@ -80,8 +83,8 @@ delete_at(struct tally_ctx_index *ix, size_t i)
 {
 	size_t mask = ix->mask;
 
-	for (size_t j = (i + 1) & mask; ix->slots[j].ctx; j = (j + 1) & mask) {
-		size_t home = ix->slots[j].hash & mask;
+	for (size_t j = (i + 1) & mask; ix->slots[j]; j = (j + 1) & mask) {
+		size_t home = tally_ctx_hash_of(ix->slots[j]) & mask;
 
 		if (((j - home) & mask) >= ((j - i) & mask)) {
 			ix->slots[i] = ix->slots[j];
@@ -89,8 +92,7 @@ delete_at(struct tally_ctx_index *ix, size_t i)
 			i = j;
 		}
 	}
-	ix->slots[i].ctx = NULL;
-	ix->slots[i].hash = 0;
+	ix->slots[i] = NULL;
 	set_ctrl(ix, i, 0);
 	ix->n--;
 }
@@ -106,12 +108,12 @@ tally_ctx_index_sweep(struct tally_ctx_index *ix, bool (*visit)(struct tally_ctx
 	 * backwards within their run, so an entry pulled into the current slot has not been
 	 * visited yet and every entry is visited exactly once.
 	 */
-	while (ix->slots[start].ctx)
+	while (ix->slots[start])
 		start++;
 	for (size_t k = 1; k <= cap; k++) {
 		size_t i = (start + k) & ix->mask;
 
-		while (ix->slots[i].ctx && visit(ix->slots[i].ctx, arg)) {
+		while (ix->slots[i] && visit(ix->slots[i], arg)) {
 			delete_at(ix, i);
 			removed++;
 		}

@@ -9,6 +9,8 @@
 
 #include "batch.h"
 #include "ctx_index.h"
+#include "ctx_slab.h"
+#include "tagset.h"
 #include "xmem.h"
 
 /*
@@ -54,6 +56,8 @@ struct memo {
 
 struct tally_ctx_table {
 	struct tally_ctx_index index;
+	struct tally_ctx_slab slab;         /* the contexts and tag sets */
+	struct tally_tagset_table *tagsets; /* draws from slab */
 	struct tally_slice default_host;
 	uint64_t default_host_hash;
 	struct tally_slice *extra; /* sorted, unique, strings owned */
@@ -61,8 +65,10 @@ struct tally_ctx_table {
 	size_t n_extra;
 	uint64_t *scratch; /* tag hashes of the sample being keyed */
 	size_t cap_scratch;
-	const char **ptrs; /* tag pointers of the context being exported */
+	const char **ptrs; /* tag pointers of the tag set being exported */
 	size_t cap_ptrs;
+	struct tally_slice *tag_buf; /* the tags of the context being created */
+	size_t cap_tag_buf;
 	struct memo *memo; /* MEMO_SLOTS */
 	/* Memo lookups and hits in the current window; lookups left to do without it. */
 	uint32_t memo_seen, memo_hits, memo_bypass;
@@ -116,6 +122,8 @@ tally_ctx_table_new(const char *default_host, const char *const *extra_tags, siz
 	struct tally_ctx_table *t = tally_xcalloc(1, sizeof(*t));
 
 	tally_ctx_index_init(&t->index, TABLE_MIN_CAP);
+	tally_ctx_slab_init(&t->slab);
+	t->tagsets = tally_tagset_table_new(&t->slab);
 	t->memo = tally_xcalloc(MEMO_SLOTS, sizeof(*t->memo));
 	t->default_host.ptr = tally_xstrdup(default_host ? default_host : "");
 	t->default_host.len = strlen(t->default_host.ptr);
@@ -136,7 +144,10 @@ tally_ctx_table_free(struct tally_ctx_table *t)
 	free((char *)t->default_host.ptr);
 	free(t->scratch);
 	free(t->ptrs);
+	free(t->tag_buf);
 	tally_ctx_index_free(&t->index);
+	tally_tagset_table_free(t->tagsets);
+	tally_ctx_slab_fini(&t->slab);
 	free(t->memo);
 	free(t);
 }
@@ -289,76 +300,99 @@ tally_ctx_table_prefetch_ctx(const struct tally_ctx_table *t, uint64_t hash)
 	struct tally_ctx_probe p;
 	struct tally_ctx *ctx;
 
+	/* The first slot whose control byte matches: reading its hash would wait for the miss
+	 * this is meant to hide, and the caller checks the guess anyway. */
 	tally_ctx_probe_start(&t->index, &p, hash);
-	ctx = tally_ctx_probe_next(&t->index, &p);
+	ctx = tally_ctx_probe_candidate(&t->index, &p);
 	if (ctx)
 		__builtin_prefetch(ctx);
 	return ctx;
 }
 
-static char *
-put_str(char *p, const char *s, size_t len)
+static size_t
+ctx_bytes(size_t name_len)
 {
-	if (len)
-		memcpy(p, s, len);
-	p[len] = '\0';
-	return p + len + 1;
+	return offsetof(struct tally_ctx, name) + name_len + 1;
 }
 
-/* One allocation: header, name, host, then the sorted union of sample and extra tags. */
+/*
+ * The context: header and name from the slab, and the interned tag set of its host and the
+ * sorted union of sample and extra tags.
+ */
 static struct tally_ctx *
-ctx_new(const struct tally_ctx_table *t, const struct tally_sample *s,
-        const struct tally_ctx_key *k)
+ctx_new(struct tally_ctx_table *t, const struct tally_sample *s, const struct tally_ctx_key *k)
 {
-	size_t n = s->n_tags + t->n_extra, bytes = k->name.len + 1 + k->host.len + 1;
-	struct tally_slice *all = tally_xmalloc(n * sizeof(*all));
-	struct tally_ctx *ctx;
-	char *p;
+	size_t n = s->n_tags + t->n_extra;
+	struct tally_slice *all;
+	struct tally_ctx *ctx = tally_ctx_slab_alloc(&t->slab, ctx_bytes(k->name.len));
 
+	t->tag_buf = tally_xgrow(t->tag_buf, &t->cap_tag_buf, n, sizeof(*t->tag_buf), 16);
+	all = t->tag_buf;
 	if (s->n_tags)
 		memcpy(all, s->tags, s->n_tags * sizeof(*all));
 	if (t->n_extra)
 		memcpy(all + s->n_tags, t->extra, t->n_extra * sizeof(*all));
 	n = tally_slices_sort_unique(all, n);
-	for (size_t i = 0; i < n; i++)
-		bytes += all[i].len + 1;
-	ctx = tally_xcalloc(1, sizeof(*ctx) + bytes);
+	memset(ctx, 0, offsetof(struct tally_ctx, name));
+	ctx->hash = k->hash;
+	ctx->ts = tally_tagset_intern(t->tagsets, k->host, all, n, k->n_key_tags);
 	ctx->name_len = (uint32_t)k->name.len;
-	ctx->host_len = (uint32_t)k->host.len;
-	ctx->n_key_tags = k->n_key_tags;
-	ctx->n_tags = (uint32_t)n;
-	p = put_str(ctx->data, k->name.ptr, k->name.len);
-	p = put_str(p, k->host.ptr, k->host.len);
-	for (size_t i = 0; i < n; i++)
-		p = put_str(p, all[i].ptr, all[i].len);
-	free(all);
+	memcpy(ctx->name, k->name.ptr, k->name.len);
+	ctx->name[k->name.len] = '\0';
 	return ctx;
 }
 
 void
-tally_ctx_free(struct tally_ctx *ctx)
+tally_ctx_table_release(struct tally_ctx_table *t, struct tally_ctx *ctx)
 {
-	free(ctx);
+	if (!ctx)
+		return;
+	tally_tagset_release(t->tagsets, ctx->ts);
+	tally_ctx_slab_free(&t->slab, ctx, ctx_bytes(ctx->name_len));
+}
+
+/* Copies ts's host and tags into b, once per run of contexts with the same tag set. */
+static void
+export_tagset(struct tally_ctx_table *t, const struct tally_tagset *ts, struct tally_batch *b,
+              struct tally_ctx_export_cache *cache)
+{
+	const char *p = tally_tagset_tags(ts), *copy;
+
+	if (cache->ts == ts)
+		return;
+	t->ptrs = tally_xgrow(t->ptrs, &t->cap_ptrs, ts->n_tags, sizeof(*t->ptrs), 16);
+	copy = tally_batch_strndup(b, ts->data, ts->data_len - 1);
+	for (uint32_t i = 0; i < ts->n_tags; i++) {
+		t->ptrs[i] = copy + (p - ts->data);
+		p += strlen(p) + 1;
+	}
+	cache->ts = ts;
+	cache->host = copy;
+	cache->tags = tally_batch_copy_ptrs(b, t->ptrs, ts->n_tags);
 }
 
 void
 tally_ctx_table_export(struct tally_ctx_table *t, const struct tally_ctx *ctx,
-                       struct tally_batch *b, struct tally_ctx_strings *out)
+                       struct tally_batch *b, struct tally_ctx_export_cache *cache,
+                       struct tally_ctx_strings *out)
 {
-	const char *p = tally_ctx_tags(ctx), *copy;
+	export_tagset(t, ctx->ts, b, cache);
+	out->name = tally_batch_strndup(b, ctx->name, ctx->name_len);
+	out->host = cache->host;
+	out->tags = cache->tags;
+	out->n_tags = ctx->ts->n_tags;
+}
 
-	t->ptrs = tally_xgrow(t->ptrs, &t->cap_ptrs, ctx->n_tags, sizeof(*t->ptrs), 16);
-	for (uint32_t i = 0; i < ctx->n_tags; i++) {
-		t->ptrs[i] = p;
-		p += strlen(p) + 1;
-	}
-	copy = tally_batch_strndup(b, ctx->data, (size_t)(p - ctx->data));
-	for (uint32_t i = 0; i < ctx->n_tags; i++)
-		t->ptrs[i] = copy + (t->ptrs[i] - ctx->data);
-	out->name = copy;
-	out->host = copy + ctx->name_len + 1;
-	out->tags = tally_batch_copy_ptrs(b, t->ptrs, ctx->n_tags);
-	out->n_tags = ctx->n_tags;
+size_t
+tally_ctx_table_ctx_bytes(const struct tally_ctx_table *t)
+{
+	return t->slab.bytes_live;
+}
+
+size_t
+tally_ctx_table_tagsets(const struct tally_ctx_table *t)
+{
+	return tally_tagset_table_count(t->tagsets);
 }
 
 struct tally_ctx *

@@ -6,10 +6,12 @@
  * sample tags, so tag order and repeats cost no sorting on lookup; tags are only sorted when a
  * context is created. A lookup confirms a hash match by name, host and distinct tag count.
  *
- * A context is one allocation: a 32-byte header (per-type state in a union, lengths, kind)
- * followed by its canonical strings, each NUL-terminated: the name, the host, then the tags.
- * The table is open addressing over {hash, context} slots: linear probing, power-of-two
- * capacity, growth at 0.7 load and backward-shift deletion (no tombstones).
+ * A context is a 34-byte header (key hash, per-type state in a union, the tag set, lengths,
+ * kind) and its NUL-terminated name, carved from the table's slab (ctx_slab.h). Its host and
+ * tags are an interned tag set (tagset.h) shared with every context that has the same ones, so
+ * a million contexts that differ by name cost about 48 bytes each plus 8-byte slots.
+ * The table is open addressing over context pointers: linear probing, power-of-two capacity,
+ * growth at 0.7 load and backward-shift deletion (no tombstones).
  *
  * Everything here belongs to the aggregator's thread; nothing locks.
  */
@@ -22,6 +24,7 @@
 #include <string.h>
 
 #include "sample.h"
+#include "tagset.h"
 
 struct tally_batch;
 struct tally_hist;
@@ -38,15 +41,14 @@ union tally_ctx_state {
 };
 
 struct tally_ctx {
+	uint64_t hash; /* the key hash; first: the index reads it here (ctx_index.h) */
 	union tally_ctx_state st;
-	uint32_t last_seen_s; /* Unix seconds of the last sample (fits until 2106) */
+	const struct tally_tagset *ts; /* host and tags; the table holds a reference for us */
+	uint32_t last_seen_s;          /* Unix seconds of the last sample (fits until 2106) */
 	uint32_t name_len;
-	uint32_t host_len;
-	uint32_t n_key_tags; /* distinct sample tags that went into the key hash */
-	uint32_t n_tags;     /* stored tags: sorted, unique, extra tags merged in */
-	uint8_t kind;        /* owner's type code */
-	uint8_t flags;       /* owner's flags */
-	char data[];         /* name \0 host \0 tag \0 tag \0 ... */
+	uint8_t kind;  /* owner's type code */
+	uint8_t flags; /* owner's flags */
+	char name[];   /* name \0 */
 };
 
 /* A sample's key, from tally_ctx_table_key(); borrows from the sample. */
@@ -59,24 +61,21 @@ struct tally_ctx_key {
 static inline const char *
 tally_ctx_name(const struct tally_ctx *ctx)
 {
-	return ctx->data;
+	return ctx->name;
 }
 
 static inline const char *
 tally_ctx_host(const struct tally_ctx *ctx)
 {
-	return ctx->data + ctx->name_len + 1;
+	return tally_tagset_host(ctx->ts);
 }
 
-/* The first tag; each next one starts after the previous one's NUL. */
+/* The first tag; each next one starts after the previous one's NUL (ctx->ts->n_tags). */
 static inline const char *
 tally_ctx_tags(const struct tally_ctx *ctx)
 {
-	return tally_ctx_host(ctx) + ctx->host_len + 1;
+	return tally_tagset_tags(ctx->ts);
 }
-
-/* Frees the allocation only: the owner releases what st points to first. Accepts NULL. */
-void tally_ctx_free(struct tally_ctx *ctx);
 
 /* Sorts slices bytewise and drops repeats in place; returns the new count. */
 size_t tally_slices_sort_unique(struct tally_slice *v, size_t n);
@@ -148,26 +147,36 @@ tally_ctx_bytes_eq(const char *a, const char *b, size_t len)
 
 /*
  * ctx is the context of key k. The tags are not compared: their part of the 64-bit hash
- * stands for them (the name and host are compared, since they are at hand).
+ * stands for them (the name and host are compared, since they are at hand: the tag set is
+ * shared by many contexts, so it is nearly always in cache).
  */
 static inline bool
 tally_ctx_matches(const struct tally_ctx *ctx, const struct tally_ctx_key *k)
 {
-	return ctx->name_len == k->name.len && ctx->host_len == k->host.len &&
-	       ctx->n_key_tags == k->n_key_tags &&
-	       tally_ctx_bytes_eq(ctx->data, k->name.ptr, k->name.len) &&
-	       tally_ctx_bytes_eq(tally_ctx_host(ctx), k->host.ptr, k->host.len);
+	const struct tally_tagset *ts = ctx->ts;
+
+	return ctx->hash == k->hash && ctx->name_len == k->name.len &&
+	       ts->host_len == k->host.len && ts->n_key_tags == k->n_key_tags &&
+	       tally_ctx_bytes_eq(ctx->name, k->name.ptr, k->name.len) &&
+	       tally_ctx_bytes_eq(tally_tagset_host(ts), k->host.ptr, k->host.len);
 }
 /* Returns the context with key k, or NULL. */
 struct tally_ctx *tally_ctx_table_find(const struct tally_ctx_table *t,
                                        const struct tally_ctx_key *k);
 /*
  * Returns a new context for *s (key k, state zeroed) holding copies of its strings. With insert
- * the table finds it from now on (k must not be there yet); without, the caller frees it with
- * tally_ctx_free(). The table never frees contexts.
+ * the table finds it from now on (k must not be there yet); without, it is the caller's to give
+ * back with tally_ctx_table_release(). The table only frees contexts that way.
  */
 struct tally_ctx *tally_ctx_table_create(struct tally_ctx_table *t, const struct tally_sample *s,
                                          const struct tally_ctx_key *k, bool insert);
+/*
+ * Frees ctx (from this table; the owner releases what st points to first) and its reference
+ * to its tag set. A context in the index is released only from a sweep that removes it.
+ * Accepts NULL.
+ */
+void tally_ctx_table_release(struct tally_ctx_table *t, struct tally_ctx *ctx);
+
 /* A context's strings as copied into a batch (the batch owns them). */
 struct tally_ctx_strings {
 	const char *name, *host;
@@ -175,9 +184,32 @@ struct tally_ctx_strings {
 	size_t n_tags;
 };
 
-/* Copies ctx's name, host and tags into b in one block; borrows ctx, fills *out. */
+/*
+ * The batch copies of one tag set: consecutive contexts with the same tag set share them
+ * within a batch. Zero it (or call tally_ctx_export_cache_reset()) whenever the batch changes.
+ */
+struct tally_ctx_export_cache {
+	const struct tally_tagset *ts; /* NULL: nothing cached */
+	const char *host;
+	const char *const *tags;
+};
+
+static inline void
+tally_ctx_export_cache_reset(struct tally_ctx_export_cache *c)
+{
+	c->ts = NULL;
+}
+
+/*
+ * Copies ctx's name into b, and its host and tags unless cache already holds b's copies of
+ * them; borrows ctx, fills *out.
+ */
 void tally_ctx_table_export(struct tally_ctx_table *t, const struct tally_ctx *ctx,
-                            struct tally_batch *b, struct tally_ctx_strings *out);
+                            struct tally_batch *b, struct tally_ctx_export_cache *cache,
+                            struct tally_ctx_strings *out);
+/* Bytes the contexts and tag sets take (their slab blocks and large ones not counted). */
+size_t tally_ctx_table_ctx_bytes(const struct tally_ctx_table *t);
+size_t tally_ctx_table_tagsets(const struct tally_ctx_table *t);
 
 /*
  * Calls visit on every context once; removes those for which it returns true (visit may free

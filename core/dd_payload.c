@@ -1,15 +1,15 @@
 #include "dd_payload.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
-#include <json-c/json.h>
-
 #include "batch.h"
 #include "fwd_queue.h"
+#include "jtext.h"
 #include "xmem.h"
 
 const char *const tally_dd_endpoint_names[TALLY_DD__COUNT] = { "series", "check_run", "events" };
@@ -18,14 +18,6 @@ static const char *const endpoint_paths[TALLY_DD__COUNT] = {
 	"/api/v1/series",
 	"/api/v1/check_run",
 	"/api/v1/events",
-};
-
-/* The JSON text of every item of one endpoint, back to back; item i is [off[i], off[i+1]). */
-struct items {
-	char *buf;
-	size_t len, cap;
-	size_t *off;
-	size_t n, cap_n;
 };
 
 /* How one endpoint's items are wrapped and packed. */
@@ -40,6 +32,27 @@ static const struct envelope envelopes[TALLY_DD__COUNT] = {
 	[TALLY_DD_EVENTS] = { "", "", 1 },
 };
 
+/*
+ * The payload being filled: its items' JSON, comma-separated, without the envelope; item i
+ * starts at off[i] and ends one byte (the comma) before off[i + 1]. Only one payload's worth
+ * is ever held, so memory stays at the raw limit however many items a batch has.
+ */
+struct body {
+	struct tally_jtext text;
+	size_t *off;
+	size_t n, cap_n;
+};
+
+/* Where one endpoint's payloads go. */
+struct sink {
+	enum tally_dd_endpoint ep;
+	const struct tally_dd_limits *lim;
+	struct tally_fwd_payload **tail;
+	struct tally_dd_result *res;
+	struct tally_jtext item; /* the item being written */
+	struct body body;
+};
+
 void
 tally_dd_format_double(double v, char *out, size_t len)
 {
@@ -51,232 +64,211 @@ tally_dd_format_double(double v, char *out, size_t len)
 }
 
 static void
-items_add(struct items *it, struct json_object *obj)
+series_json(struct tally_jtext *j, const struct tally_series *s)
 {
-	size_t n;
-	const char *s = json_object_to_json_string_length(
-	    obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
-
-	if (it->n + 2 > it->cap_n) {
-		it->cap_n = it->cap_n ? 2 * it->cap_n : 64;
-		it->off = tally_xrealloc(it->off, it->cap_n * sizeof(*it->off));
-	}
-	if (it->len + n > it->cap) {
-		it->cap = it->len + n > 2 * it->cap ? it->len + n : 2 * it->cap;
-		it->buf = tally_xrealloc(it->buf, it->cap);
-	}
-	it->off[it->n] = it->len;
-	memcpy(it->buf + it->len, s, n);
-	it->len += n;
-	it->off[++it->n] = it->len;
-	json_object_put(obj);
-}
-
-/* Length of the valid UTF-8 sequence at s, or 0 when the bytes there are not one. */
-static size_t
-utf8_len(const unsigned char *s)
-{
-	unsigned char c = s[0];
-	size_t n;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0; /* overlong */
-	else if (c == 0xed)
-		hi = 0x9f; /* surrogates */
-	else if (c == 0xf0)
-		lo = 0x90; /* overlong */
-	else if (c == 0xf4)
-		hi = 0x8f; /* above U+10FFFF */
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++) {
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	}
-	return n;
-}
-
-/*
- * A JSON string for s. JSON must be UTF-8 and an intake rejects the whole payload (400) for
- * one bad byte, so invalid bytes become U+FFFD, as Go's encoder does for the Datadog agent.
- */
-static struct json_object *
-jstr(const char *s)
-{
-	const unsigned char *u = (const unsigned char *)(s ? s : "");
-	struct json_object *o;
-	size_t i = 0, w = 0, n;
-	char *fixed;
-
-	while (u[i] && (n = utf8_len(u + i)))
-		i += n;
-	if (!u[i])
-		return json_object_new_string((const char *)u);
-	fixed = tally_xmalloc(3 * strlen((const char *)u) + 1);
-	for (i = 0; u[i]; i += n ? n : 1) {
-		n = utf8_len(u + i);
-		if (n) {
-			memcpy(fixed + w, u + i, n);
-			w += n;
-		} else {
-			memcpy(fixed + w, "\xef\xbf\xbd", 3);
-			w += 3;
-		}
-	}
-	fixed[w] = '\0';
-	o = json_object_new_string(fixed);
-	free(fixed);
-	return o;
-}
-
-static struct json_object *
-tags_array(const char *const *tags, size_t n)
-{
-	struct json_object *a = json_object_new_array_ext((int)n);
-
-	for (size_t i = 0; i < n; i++)
-		json_object_array_add(a, jstr(tags[i]));
-	return a;
-}
-
-static struct json_object *
-series_object(const struct tally_series *s)
-{
-	struct json_object *o = json_object_new_object();
-	struct json_object *points = json_object_new_array_ext(1);
-	struct json_object *point = json_object_new_array_ext(2);
 	char num[40];
 
 	tally_dd_format_double(s->value, num, sizeof(num));
-	json_object_array_add(point, json_object_new_int64(s->timestamp));
-	json_object_array_add(point, json_object_new_double_s(s->value, num));
-	json_object_array_add(points, point);
-	json_object_object_add(o, "metric", jstr(s->name));
-	json_object_object_add(o, "points", points);
-	json_object_object_add(o, "tags", tags_array(s->tags, s->n_tags));
-	json_object_object_add(o, "host", jstr(s->host));
-	json_object_object_add(o, "type", json_object_new_string(tally_series_kind_name(s->kind)));
-	json_object_object_add(o, "interval", json_object_new_int64(s->interval_s));
-	return o;
-}
-
-static struct json_object *
-check_object(const struct tally_service_check *c)
-{
-	struct json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "check", jstr(c->name));
-	json_object_object_add(o, "host_name", jstr(c->host));
-	json_object_object_add(o, "timestamp", json_object_new_int64(c->timestamp));
-	json_object_object_add(o, "status", json_object_new_int(c->status));
-	json_object_object_add(o, "message", jstr(c->message));
-	json_object_object_add(o, "tags", tags_array(c->tags, c->n_tags));
-	return o;
+	tally_jtext_lit(j, "{\"metric\":");
+	tally_jtext_str(j, s->name);
+	tally_jtext_lit(j, ",\"points\":[[");
+	tally_jtext_i64(j, s->timestamp);
+	tally_jtext_lit(j, ",");
+	tally_jtext_raw(j, num, strlen(num));
+	tally_jtext_lit(j, "]],\"tags\":");
+	tally_jtext_strs(j, s->tags, s->n_tags);
+	tally_jtext_lit(j, ",\"host\":");
+	tally_jtext_str(j, s->host);
+	tally_jtext_lit(j, ",\"type\":\"");
+	tally_jtext_raw(j, tally_series_kind_name(s->kind),
+	                strlen(tally_series_kind_name(s->kind)));
+	tally_jtext_lit(j, "\",\"interval\":");
+	tally_jtext_i64(j, s->interval_s);
+	tally_jtext_lit(j, "}");
 }
 
 static void
-add_if_set(struct json_object *o, const char *key, const char *value)
+check_json(struct tally_jtext *j, const struct tally_service_check *c)
 {
-	if (value && *value)
-		json_object_object_add(o, key, jstr(value));
+	tally_jtext_lit(j, "{\"check\":");
+	tally_jtext_str(j, c->name);
+	tally_jtext_lit(j, ",\"host_name\":");
+	tally_jtext_str(j, c->host);
+	tally_jtext_lit(j, ",\"timestamp\":");
+	tally_jtext_i64(j, c->timestamp);
+	tally_jtext_lit(j, ",\"status\":");
+	tally_jtext_i64(j, c->status);
+	tally_jtext_lit(j, ",\"message\":");
+	tally_jtext_str(j, c->message);
+	tally_jtext_lit(j, ",\"tags\":");
+	tally_jtext_strs(j, c->tags, c->n_tags);
+	tally_jtext_lit(j, "}");
 }
 
-static struct json_object *
-event_object(const struct tally_event *e)
-{
-	struct json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "title", jstr(e->title));
-	json_object_object_add(o, "text", jstr(e->text));
-	json_object_object_add(o, "date_happened", json_object_new_int64(e->timestamp));
-	add_if_set(o, "priority", e->priority);
-	json_object_object_add(o, "host", jstr(e->host));
-	json_object_object_add(o, "tags", tags_array(e->tags, e->n_tags));
-	add_if_set(o, "alert_type", e->alert_type);
-	add_if_set(o, "aggregation_key", e->aggregation_key);
-	add_if_set(o, "source_type_name", e->source_type_name);
-	return o;
-}
-
-/* Compresses [first, last) into one payload appended at **tail; splits in halves if the
- * compressed body is over the limit, and drops a single item that still is. */
 static void
-emit_range(const struct items *it, size_t first, size_t last, enum tally_dd_endpoint ep,
-           const struct tally_dd_limits *lim, struct tally_fwd_payload ***tail,
-           struct tally_dd_result *res)
+add_if_set(struct tally_jtext *j, const char *key, const char *value)
 {
-	const struct envelope *env = &envelopes[ep];
-	size_t pre = strlen(env->prefix), suf = strlen(env->suffix);
-	size_t raw_len = pre + suf + (it->off[last] - it->off[first]) + (last - first - 1), w = 0;
-	char *raw = tally_xmalloc(raw_len);
-	uLongf zlen = compressBound(raw_len);
-	unsigned char *z;
+	if (!value || !*value)
+		return;
+	tally_jtext_lit(j, ",\"");
+	tally_jtext_raw(j, key, strlen(key));
+	tally_jtext_lit(j, "\":");
+	tally_jtext_str(j, value);
+}
 
-	memcpy(raw, env->prefix, pre);
-	w = pre;
-	for (size_t i = first; i < last; i++) {
-		if (i > first)
-			raw[w++] = ',';
-		memcpy(raw + w, it->buf + it->off[i], it->off[i + 1] - it->off[i]);
-		w += it->off[i + 1] - it->off[i];
+static void
+event_json(struct tally_jtext *j, const struct tally_event *e)
+{
+	tally_jtext_lit(j, "{\"title\":");
+	tally_jtext_str(j, e->title);
+	tally_jtext_lit(j, ",\"text\":");
+	tally_jtext_str(j, e->text);
+	tally_jtext_lit(j, ",\"date_happened\":");
+	tally_jtext_i64(j, e->timestamp);
+	add_if_set(j, "priority", e->priority);
+	tally_jtext_lit(j, ",\"host\":");
+	tally_jtext_str(j, e->host);
+	tally_jtext_lit(j, ",\"tags\":");
+	tally_jtext_strs(j, e->tags, e->n_tags);
+	add_if_set(j, "alert_type", e->alert_type);
+	add_if_set(j, "aggregation_key", e->aggregation_key);
+	add_if_set(j, "source_type_name", e->source_type_name);
+	tally_jtext_lit(j, "}");
+}
+
+/* Makes room in the output, or returns false once it is past max. */
+static bool
+out_room(z_stream *z, unsigned char **out, size_t *cap, size_t max)
+{
+	if (z->avail_out)
+		return true;
+	if (z->total_out > max)
+		return false;
+	*out = tally_xrealloc(*out, *cap * 2);
+	z->next_out = *out + *cap;
+	z->avail_out = (uInt)*cap;
+	*cap *= 2;
+	return true;
+}
+
+/*
+ * Deflates the pieces as one zlib stream into a buffer of just the compressed size, or returns
+ * NULL once the output passes max (no use finishing it). The output grows as needed, so a body
+ * that compresses 20x costs a twentieth of it, not compressBound() of it.
+ */
+static unsigned char *
+deflate_pieces(const char *const *piece, const size_t *len, size_t n, size_t max, size_t *out_len)
+{
+	z_stream z = { 0 };
+	size_t raw = 0, cap;
+	unsigned char *out;
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		raw += len[i];
+	if (deflateInit(&z, Z_DEFAULT_COMPRESSION) != Z_OK)
+		return NULL;
+	cap = raw / 8 + 256;
+	out = tally_xmalloc(cap);
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	for (size_t i = 0; i < n; i++) {
+		z.next_in = (Bytef *)piece[i];
+		z.avail_in = (uInt)len[i];
+		while (z.avail_in) {
+			if (!out_room(&z, &out, &cap, max) ||
+			    deflate(&z, Z_NO_FLUSH) == Z_STREAM_ERROR)
+				goto fail;
+		}
 	}
-	memcpy(raw + w, env->suffix, suf);
-	z = tally_xmalloc(zlen);
-	if (compress2(z, &zlen, (const Bytef *)raw, raw_len, Z_DEFAULT_COMPRESSION) != Z_OK)
-		zlen = (uLongf)-1;
-	free(raw);
-	if (zlen > lim->max_compressed) {
-		free(z);
+	do {
+		if (!out_room(&z, &out, &cap, max))
+			goto fail;
+		rc = deflate(&z, Z_FINISH);
+	} while (rc == Z_OK || rc == Z_BUF_ERROR);
+	if (rc != Z_STREAM_END || z.total_out > max)
+		goto fail;
+	*out_len = z.total_out;
+	deflateEnd(&z);
+	return tally_xrealloc(out, *out_len);
+fail:
+	deflateEnd(&z);
+	free(out);
+	return NULL;
+}
+
+/* The body's items [first, last) with their envelope, compressed: one payload at the tail. */
+static void
+emit_range(struct sink *k, size_t first, size_t last)
+{
+	const struct envelope *env = &envelopes[k->ep];
+	const struct body *b = &k->body;
+	const char *piece[3] = { env->prefix, b->text.buf + b->off[first], env->suffix };
+	size_t len[3] = { strlen(env->prefix), b->off[last] - 1 - b->off[first],
+		          strlen(env->suffix) };
+	size_t zlen;
+	unsigned char *z = deflate_pieces(piece, len, 3, k->lim->max_compressed, &zlen);
+
+	if (!z) {
+		/* Over the compressed limit: halves, down to a single item, which is dropped. */
 		if (last - first == 1) {
-			res->too_big[ep]++;
+			k->res->too_big[k->ep]++;
 			return;
 		}
-		emit_range(it, first, first + (last - first) / 2, ep, lim, tail, res);
-		emit_range(it, first + (last - first) / 2, last, ep, lim, tail, res);
+		emit_range(k, first, first + (last - first) / 2);
+		emit_range(k, first + (last - first) / 2, last);
 		return;
 	}
-	**tail = tally_fwd_payload_new(endpoint_paths[ep], "application/json", "deflate", z, zlen);
-	(**tail)->n_items = (unsigned)(last - first);
-	*tail = &(**tail)->next;
+	*k->tail =
+	    tally_fwd_payload_new(endpoint_paths[k->ep], "application/json", "deflate", z, zlen);
+	(*k->tail)->n_items = (unsigned)(last - first);
+	k->tail = &(*k->tail)->next;
 }
 
-/* Packs the items greedily under the raw limit, one payload per run. */
 static void
-pack(const struct items *it, enum tally_dd_endpoint ep, const struct tally_dd_limits *lim,
-     struct tally_dd_result *res)
+body_flush(struct sink *k)
 {
-	const struct envelope *env = &envelopes[ep];
+	if (k->body.n)
+		emit_range(k, 0, k->body.n);
+	k->body.n = 0;
+	k->body.text.len = 0;
+}
+
+/*
+ * Adds the item just written to k->item: to the current payload while it fits the raw limit
+ * and the item count, else to a new one; alone over the raw limit, it is dropped.
+ */
+static void
+sink_add(struct sink *k)
+{
+	const struct envelope *env = &envelopes[k->ep];
 	size_t frame = strlen(env->prefix) + strlen(env->suffix);
-	struct tally_fwd_payload **tail = &res->payloads[ep];
-	size_t i = 0;
+	struct body *b = &k->body;
 
-	while (i < it->n) {
-		size_t j = i, raw = frame;
-
-		while (j < it->n && raw + (it->off[j + 1] - it->off[j]) + (j > i) <= lim->max_raw &&
-		       (!env->max_items || j - i < env->max_items)) {
-			raw += (it->off[j + 1] - it->off[j]) + (j > i);
-			j++;
-		}
-		if (j == i) {
-			res->too_big[ep]++; /* alone, it is over the raw limit */
-			i++;
-			continue;
-		}
-		emit_range(it, i, j, ep, lim, &tail, res);
-		i = j;
+	if (b->n && (frame + b->text.len + 1 + k->item.len > k->lim->max_raw ||
+	             (env->max_items && b->n >= env->max_items)))
+		body_flush(k);
+	if (frame + k->item.len > k->lim->max_raw) {
+		k->res->too_big[k->ep]++;
+		k->item.len = 0;
+		return;
 	}
+	b->off = tally_xgrow(b->off, &b->cap_n, b->n + 2, sizeof(*b->off), 64);
+	if (b->n)
+		tally_jtext_lit(&b->text, ",");
+	b->off[b->n++] = b->text.len;
+	tally_jtext_raw(&b->text, k->item.buf, k->item.len);
+	b->off[b->n] = b->text.len + 1;
+	k->item.len = 0;
+}
+
+static void
+sink_done(struct sink *k)
+{
+	body_flush(k);
+	free(k->body.text.buf);
+	free(k->body.off);
+	free(k->item.buf);
 }
 
 void
@@ -287,25 +279,30 @@ tally_dd_build(const struct tally_batch *b, const struct tally_dd_limits *lim,
 		.max_compressed = TALLY_DD_MAX_COMPRESSED_BYTES,
 		.max_raw = TALLY_DD_MAX_RAW_BYTES,
 	};
-	struct items it[TALLY_DD__COUNT] = { { 0 } };
+	struct sink k[TALLY_DD__COUNT];
 
 	memset(res, 0, sizeof(*res));
 	if (!lim)
 		lim = &agent_limits;
+	for (int ep = 0; ep < TALLY_DD__COUNT; ep++)
+		k[ep] =
+		    (struct sink){ .ep = ep, .lim = lim, .tail = &res->payloads[ep], .res = res };
 	for (size_t i = 0; i < b->n_series; i++) {
 		if (!isfinite(b->series[i].value)) {
 			res->invalid[TALLY_DD_SERIES]++;
 			continue;
 		}
-		items_add(&it[TALLY_DD_SERIES], series_object(&b->series[i]));
+		series_json(&k[TALLY_DD_SERIES].item, &b->series[i]);
+		sink_add(&k[TALLY_DD_SERIES]);
 	}
-	for (size_t i = 0; i < b->n_checks; i++)
-		items_add(&it[TALLY_DD_CHECK_RUN], check_object(&b->checks[i]));
-	for (size_t i = 0; i < b->n_events; i++)
-		items_add(&it[TALLY_DD_EVENTS], event_object(&b->events[i]));
-	for (int ep = 0; ep < TALLY_DD__COUNT; ep++) {
-		pack(&it[ep], ep, lim, res);
-		free(it[ep].buf);
-		free(it[ep].off);
+	for (size_t i = 0; i < b->n_checks; i++) {
+		check_json(&k[TALLY_DD_CHECK_RUN].item, &b->checks[i]);
+		sink_add(&k[TALLY_DD_CHECK_RUN]);
 	}
+	for (size_t i = 0; i < b->n_events; i++) {
+		event_json(&k[TALLY_DD_EVENTS].item, &b->events[i]);
+		sink_add(&k[TALLY_DD_EVENTS]);
+	}
+	for (int ep = 0; ep < TALLY_DD__COUNT; ep++)
+		sink_done(&k[ep]);
 }

@@ -5,10 +5,12 @@
  *   service checks  POST /api/v1/check_run  [{check,host_name,timestamp,status,message,tags}]
  *   events          POST /api/v1/events     one {title,text,date_happened,...} per request
  *
- * Bodies are JSON built with json-c, then zlib-compressed (Content-Encoding: deflate). Items
- * are packed into as few payloads as the limits allow (the agent's 2.5 MB compressed / 4 MB
- * raw); an item that does not fit in an empty payload is dropped and counted as too_big, a
- * series whose value JSON cannot carry (NaN, ±Inf) as invalid. Reentrant; any thread.
+ * Bodies are JSON text (jtext.h: what json-c would write), zlib-compressed (Content-Encoding:
+ * deflate). Items are packed in order into as few payloads as the limits allow (the agent's
+ * 2.5 MB compressed / 4 MB raw); an item that does not fit in an empty payload is dropped and
+ * counted as too_big, a series whose value JSON cannot carry (NaN, ±Inf) as invalid. Payloads
+ * are written and compressed one at a time, each body into a buffer of its compressed size,
+ * so building holds at most one raw payload however big the batch. Reentrant; any thread.
  */
 #ifndef TALLY_CORE_DD_PAYLOAD_H
 #define TALLY_CORE_DD_PAYLOAD_H

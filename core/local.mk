@@ -4,7 +4,7 @@ CORE_BASE_SRC = core/xmem.c core/xmem.h core/log.c core/log.h core/sample.h core
 	core/batch.c core/batch.h
 CORE_PARSE_SRC = core/parse.c core/parse.h core/parse_internal.h core/parse_events.c
 CORE_AGG_SRC = core/agg.c core/agg.h core/agg_internal.h core/agg_types.c core/ctx_table.c \
-	core/ctx_table.h core/ctx_index.c core/ctx_index.h core/hist.c core/hist.h core/sketch.c core/sketch.h core/uset.c core/uset.h
+	core/ctx_table.h core/ctx_index.c core/ctx_index.h core/ctx_slab.c core/ctx_slab.h core/tagset.c core/tagset.h core/hist.c core/hist.h core/sketch.c core/sketch.h core/uset.c core/uset.h
 CORE_CONFIG_SRC = core/config.c core/config.h core/config_internal.h core/config_set.c \
 	core/config_outputs.c core/config_print.c core/ytree.c core/ytree.h core/ytree_internal.h \
 	core/ytree_get.c core/ytree_text.c
@@ -35,3 +35,6 @@ tally_LDADD = $(CORE_LIBS)
 # issue 10: the tagger (entity tags published by checks, added by the receiver)
 CORE_TAGGER_SRC = core/tagger.c core/tagger.h core/check_tags.c
 tally_SOURCES += $(CORE_TAGGER_SRC)
+# issue 12: JSON text for the Datadog payloads (written without json-c objects)
+CORE_JTEXT_SRC = core/jtext.c core/jtext.h
+tally_SOURCES += $(CORE_JTEXT_SRC)

@@ -50,7 +50,7 @@ tests_unit_test_fwd_spool_SOURCES = tests/unit/test_fwd_spool.c core/fwd_spool.c
 	core/fwd_spool.h core/fwd_queue.c core/xmem.c core/log.c
 tests_unit_test_fwd_spool_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_fwd_spool_LDADD = $(UNIT_LIBS)
-tests_unit_test_dd_payload_SOURCES = tests/unit/test_dd_payload.c core/dd_payload.c \
+tests_unit_test_dd_payload_SOURCES = tests/unit/test_dd_payload.c core/dd_payload.c core/jtext.c \
 	core/dd_payload.h core/fwd_queue.c core/batch.c core/xmem.c
 tests_unit_test_dd_payload_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_dd_payload_LDADD = $(UNIT_LIBS)
@@ -164,6 +164,17 @@ tests_unit_test_ctx_index_SOURCES = tests/unit/test_ctx_index.c core/ctx_index.c
 	core/xmem.c
 tests_unit_test_ctx_index_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_ctx_index_LDADD = $(UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_jtext
+tests_unit_test_jtext_SOURCES = tests/unit/test_jtext.c core/jtext.c core/jtext.h core/xmem.c
+tests_unit_test_jtext_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_jtext_LDADD = $(UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_tagset
+tests_unit_test_tagset_SOURCES = tests/unit/test_tagset.c core/tagset.c core/tagset.h \
+	core/ctx_slab.c core/ctx_slab.h core/xmem.c
+tests_unit_test_tagset_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_tagset_LDADD = $(UNIT_LIBS)
 
 UNIT_TESTS += tests/unit/test_rx_process
 tests_unit_test_rx_process_SOURCES = tests/unit/test_rx_process.c core/rx_process.c \

@@ -663,8 +663,11 @@ test_million_contexts(void **state)
 	const size_t n = 1000000;
 	long before = rss_kb("VmRSS");
 
-	/* The per-context budget: header plus strings in one allocation. */
-	assert_true(sizeof(struct tally_ctx) <= 32);
+	/*
+	 * The per-context budget: header (with the key hash) and index slot within the 32 + 16
+	 * bytes they once were, then the name (the tag sets are shared).
+	 */
+	assert_true(offsetof(struct tally_ctx, name) + sizeof(struct tally_ctx *) <= 32 + 16);
 
 	for (size_t i = 0; i < n; i++) {
 		snprintf(tags, sizeof(tags), "env:prod,id:%zu", i);
@@ -672,8 +675,11 @@ test_million_contexts(void **state)
 		                 TALLY_AGG_OK);
 	}
 	assert_int_equal(stats_of(agg).contexts, n);
-	print_message("1M contexts: aggregator %ld MB (table %zu MB)\n",
-	              (rss_kb("VmRSS") - before) / 1024, tally_ctx_table_bytes(agg->table) >> 20);
+	print_message("1M contexts: aggregator %ld MB (index %zu MB, contexts and tag sets %zu MB, "
+	              "%zu tag sets)\n",
+	              (rss_kb("VmRSS") - before) / 1024, tally_ctx_table_bytes(agg->table) >> 20,
+	              tally_ctx_table_ctx_bytes(agg->table) >> 20,
+	              tally_ctx_table_tagsets(agg->table));
 	b = flush(agg, 100, 110);
 	assert_int_equal(b->n_series, n);
 	assert_double_equal(b->series[n / 2].value, 0.1, 1e-12);
@@ -747,6 +753,68 @@ test_chunked_flush(void **state)
 	tally_agg_free(agg);
 }
 
+/* Every series of a chunk carries the shared tags, and its own batch's copy of them. */
+static struct tally_batch *
+check_shared_chunk(struct tally_batch *full, void *arg)
+{
+	size_t *n = arg;
+
+	for (size_t i = 0; i < full->n_series; i++) {
+		const struct tally_series *s = &full->series[i];
+
+		assert_int_equal(s->n_tags, 3);
+		assert_string_equal(s->tags[0], "env:prod");
+		assert_string_equal(s->tags[1], "svc:api");
+		assert_string_equal(s->tags[2], "team:core");
+		/* One copy per run of contexts with the same tag set, not one per series. */
+		if (i && !strcmp(s->host, full->series[i - 1].host))
+			assert_ptr_equal(s->tags, full->series[i - 1].tags);
+		(*n)++;
+	}
+	tally_batch_unref(full); /* the next chunk must not point into this one */
+	return tally_batch_new(0);
+}
+
+static void
+test_shared_tagsets(void **state)
+{
+	static const char *const extra[] = { "team:core" };
+	struct tally_agg_opts o = base_opts();
+	struct tally_agg *agg;
+	struct tally_batch *b = tally_batch_new(0);
+	size_t n = 0;
+	char name[32];
+
+	o.extra_tags = extra;
+	o.n_extra_tags = 1;
+	agg = tally_agg_new(&o);
+	for (int i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "g.%d", i);
+		/* Order, repeats and an extra tag sent along do not make another set. */
+		ADD(agg, 100, .name = name, .type = TALLY_MT_GAUGE, .value = i,
+		    .tags = i % 2 ? "svc:api,env:prod" : "env:prod,svc:api,env:prod,team:core");
+	}
+	for (int i = 0; i < 10; i++) {
+		snprintf(name, sizeof(name), "o.%d", i);
+		ADD(agg, 100, .name = name, .type = TALLY_MT_GAUGE, .value = i, .host = "other",
+		    .tags = "env:prod,svc:api");
+	}
+	ADD(agg, 100, .name = "ts.g", .type = TALLY_MT_GAUGE, .value = 1, .ts = 99,
+	    .tags = "env:prod,svc:api");
+	assert_int_equal(stats_of(agg).contexts, 1010);
+	assert_int_equal(tally_ctx_table_tagsets(agg->table), 2);
+	tally_agg_flush_chunked(agg, 100, 110, &b, 100, check_shared_chunk, &n);
+	tally_batch_unref(check_shared_chunk(b, &n));
+	assert_int_equal(n, 1011);
+	assert_int_equal(tally_ctx_table_tagsets(agg->table), 2); /* the pending one went */
+	/* Expired: the contexts go, and with the last of them their tag sets. */
+	tally_batch_unref(flush(agg, 140, 140));
+	assert_int_equal(stats_of(agg).contexts, 0);
+	assert_int_equal(tally_ctx_table_tagsets(agg->table), 0);
+	assert_int_equal(tally_ctx_table_ctx_bytes(agg->table), 0);
+	tally_agg_free(agg);
+}
+
 /* The key compare of names and hosts: every length, a difference at every position. */
 static void
 test_ctx_bytes_eq(void **state)
@@ -801,6 +869,7 @@ main(void)
 		cmocka_unit_test(test_million_contexts),
 		cmocka_unit_test(test_invalid_opts),
 		cmocka_unit_test(test_chunked_flush),
+		cmocka_unit_test(test_shared_tagsets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,7 @@
 /*
  * ctx_index: the open-addressing hash -> context map under ctx_table. The contexts are opaque
- * here: addresses of a local pool's elements, never dereferenced by the index. Besides lookups,
+ * here: addresses of a local pool's elements, each holding its hash (the index reads a
+ * context's first eight bytes as its hash, and nothing else). Besides lookups,
  * every test checks the layout itself (control bytes, their mirror past the end, no hole inside
  * a probe run) so that a broken invariant is caught where it is made, not lookups later.
  */
@@ -30,6 +31,14 @@ static size_t
 id_of(const struct tally_ctx *ctx)
 {
 	return (size_t)((const uint64_t *)ctx - pool);
+}
+
+/* Puts pool element id, which holds its hash as a context does. */
+static void
+put_id(struct tally_ctx_index *ix, uint64_t hash, size_t id)
+{
+	pool[id] = hash;
+	tally_ctx_index_put(ix, hash, ctx_of(id));
 }
 
 /* splitmix64: a fixed seed gives the same sequence everywhere. */
@@ -85,16 +94,17 @@ check_layout(const struct tally_ctx_index *ix)
 	assert_true(cap >= TALLY_CTX_GROUP);
 	assert_int_equal(cap & ix->mask, 0);
 	for (size_t i = 0; i < cap; i++) {
-		const struct tally_ctx_slot *s = &ix->slots[i];
+		struct tally_ctx *ctx = ix->slots[i];
+		uint64_t hash = ctx ? tally_ctx_hash_of(ctx) : 0;
 
-		if (!s->ctx) {
+		if (!ctx) {
 			assert_int_equal(ix->ctrl[i], 0);
 			continue;
 		}
 		used++;
-		assert_int_equal(ix->ctrl[i], 0x80 | (s->hash >> 57));
-		for (size_t j = s->hash & ix->mask; j != i; j = (j + 1) & ix->mask)
-			assert_non_null(ix->slots[j].ctx);
+		assert_int_equal(ix->ctrl[i], 0x80 | (hash >> 57));
+		for (size_t j = hash & ix->mask; j != i; j = (j + 1) & ix->mask)
+			assert_non_null(ix->slots[j]);
 	}
 	for (size_t i = 0; i < TALLY_CTX_GROUP - 1; i++)
 		assert_int_equal(ix->ctrl[cap + i], ix->ctrl[i]);
@@ -136,7 +146,7 @@ test_put_find_across_grows(void **state)
 	tally_ctx_index_init(&ix, 8);
 	for (size_t i = 0; i < N; i++) {
 		hashes[i] = rnd(&seed);
-		tally_ctx_index_put(&ix, hashes[i], ctx_of(i));
+		put_id(&ix, hashes[i], i);
 		assert_int_equal(ix.n, i + 1);
 		if (ix.mask + 1 != last_cap) {
 			/* Doubled exactly when one more would pass 0.7 full. */
@@ -170,7 +180,7 @@ static void
 put_and_check(struct tally_ctx_index *ix, const uint64_t *hashes, size_t n, size_t first_id)
 {
 	for (size_t i = 0; i < n; i++)
-		tally_ctx_index_put(ix, hashes[i], ctx_of(first_id + i));
+		put_id(ix, hashes[i], first_id + i);
 	check_layout(ix);
 	for (size_t i = 0; i < n; i++)
 		assert_ptr_equal(find_one(ix, hashes[i]), ctx_of(first_id + i));
@@ -190,8 +200,8 @@ test_same_home_slot(void **state)
 	put_and_check(&ix, hashes, N, 0);
 	assert_int_equal(ix.mask, 1023);
 	for (size_t i = 0; i < N; i++)
-		assert_non_null(ix.slots[5 + i].ctx);
-	assert_null(ix.slots[5 + N].ctx);
+		assert_non_null(ix.slots[5 + i]);
+	assert_null(ix.slots[5 + N]);
 	assert_null(find_one(&ix, hash_with(5, 1, 999)));
 	assert_null(find_one(&ix, hash_with(6, 0, 0)));
 	tally_ctx_index_free(&ix);
@@ -231,13 +241,13 @@ test_h2_twins_next_to_a_run(void **state)
 	 * under b's own hash.
 	 */
 	tally_ctx_index_init(&ix, 16);
-	tally_ctx_index_put(&ix, a, ctx_of(1));
-	tally_ctx_index_put(&ix, b, ctx_of(2));
+	put_id(&ix, a, 1);
+	put_id(&ix, b, 2);
 	check_layout(&ix);
 	assert_null(find_one(&ix, hash_with(2, 0x11, 2 + (1ULL << 30))));
 	assert_null(find_one(&ix, hash_with(2, 0x11, 2)));
 	assert_ptr_equal(find_one(&ix, b), ctx_of(2));
-	tally_ctx_index_put(&ix, c, ctx_of(3));
+	put_id(&ix, c, 3);
 	check_layout(&ix);
 	assert_ptr_equal(find_one(&ix, a), ctx_of(1));
 	assert_ptr_equal(find_one(&ix, b), ctx_of(2));
@@ -256,10 +266,10 @@ test_wrap_around_cap8(void **state)
 	tally_ctx_index_init(&ix, 8);
 	put_and_check(&ix, hashes, 4, 10);
 	assert_int_equal(ix.mask, 7); /* 4 of 8: no grow */
-	assert_ptr_equal(ix.slots[7].ctx, ctx_of(10));
-	assert_ptr_equal(ix.slots[0].ctx, ctx_of(11));
-	assert_ptr_equal(ix.slots[6].ctx, ctx_of(12));
-	assert_ptr_equal(ix.slots[1].ctx, ctx_of(13));
+	assert_ptr_equal(ix.slots[7], ctx_of(10));
+	assert_ptr_equal(ix.slots[0], ctx_of(11));
+	assert_ptr_equal(ix.slots[6], ctx_of(12));
+	assert_ptr_equal(ix.slots[1], ctx_of(13));
 	/* The mirror: ctrl[8..14] repeats ctrl[0..6]. */
 	assert_int_equal(ix.ctrl[8], tally_ctx_h2(hashes[1]));
 	assert_int_equal(ix.ctrl[9], tally_ctx_h2(hashes[3]));
@@ -283,7 +293,7 @@ test_wrap_around_cap16(void **state)
 	put_and_check(&ix, hashes, N, 20);
 	assert_int_equal(ix.mask, 15);
 	for (size_t i = 0; i < N; i++)
-		assert_ptr_equal(ix.slots[(13 + i) & 15].ctx, ctx_of(20 + i));
+		assert_ptr_equal(ix.slots[(13 + i) & 15], ctx_of(20 + i));
 	for (size_t i = 0; i < TALLY_CTX_GROUP - 1; i++)
 		assert_int_equal(ix.ctrl[16 + i], ix.ctrl[i]);
 	/* Home 1, inside the wrapped part of the run: absent, and the probe ends at slot 5. */
@@ -463,9 +473,9 @@ test_same_hash_twice(void **state)
 	size_t ids[3] = { 1, 2, 3 };
 
 	tally_ctx_index_init(&ix, 16);
-	tally_ctx_index_put(&ix, h, ctx_of(1));
-	tally_ctx_index_put(&ix, hashes[2], ctx_of(3));
-	tally_ctx_index_put(&ix, h, ctx_of(2));
+	put_id(&ix, h, 1);
+	put_id(&ix, hashes[2], 3);
+	put_id(&ix, h, 2);
 	check_layout(&ix);
 	n = probe_all(&ix, h, got, 4);
 	assert_int_equal(n, 2);
@@ -489,7 +499,7 @@ test_same_hash_many_times_across_grow(void **state)
 
 	tally_ctx_index_init(&ix, 8);
 	for (size_t i = 0; i < 20; i++)
-		tally_ctx_index_put(&ix, h, ctx_of(500 + i));
+		put_id(&ix, h, 500 + i);
 	check_layout(&ix);
 	assert_int_equal(ix.mask, 31); /* 20 <= 22 = 32 * 0.7 */
 	n = probe_all(&ix, h, got, 32);
@@ -619,7 +629,7 @@ test_randomized_against_reference(void **state)
 		if (rnd(&seed) % 100 >= (filling ? 2u : 10u) && next_id < POOL_SIZE) {
 			r.hash[r.n] = random_hash(&seed, hot);
 			r.id[r.n] = next_id++;
-			tally_ctx_index_put(&ix, r.hash[r.n], ctx_of(r.id[r.n]));
+			put_id(&ix, r.hash[r.n], r.id[r.n]);
 			r.n++;
 			puts++;
 			if (r.n > max_n)
