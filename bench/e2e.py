@@ -215,13 +215,14 @@ class TallyE2E:
         empty = os.path.join(out_dir, "empty.d")
         os.makedirs(empty, exist_ok=True)
         cfg = os.path.join(out_dir, name + ".yaml")
+        self.status_port = free_port(socket.SOCK_STREAM)
         base = ("hostname: %s\nbind_host: %s\ndogstatsd_port: %d\n"
                 "dogstatsd_so_rcvbuf: %d\nflush_interval: %d\nlog_level: info\n"
                 "log_file: %s\nstatus_listen: %s:%d\nconfd_path: %s\nchecksd_path: %s\n"
                 "api_key: %s\ndd_url: %s/datadog\ndogstatsd_context_limit: 2000000\n"
                 % (self.host, HOST, self.port, rcvbuf, flush_interval,
                    os.path.join(out_dir, name + ".log"), HOST,
-                   free_port(socket.SOCK_STREAM), empty, empty, API_KEY, vm.url))
+                   self.status_port, empty, empty, API_KEY, vm.url))
         # a key in extra replaces the generated line (no duplicate keys)
         extra_keys = {l.split(":", 1)[0] for l in extra.splitlines() if ":" in l}
         lines = [l for l in base.splitlines() if l.split(":", 1)[0] not in extra_keys]
@@ -232,6 +233,18 @@ class TallyE2E:
         self.proc = procs.start([tally_bin, "run", "-c", cfg], env=env, stdout=self.out,
                                 stderr=subprocess.STDOUT)
         wait_for(self.bound, 5, "tally to bind its UDP port")
+
+    def series_endpoint(self):
+        """The Datadog output's series endpoint in tally's /status (sent, sent_bytes, ...),
+        plus the output's num_workers."""
+        url = "http://%s:%d/status" % (HOST, self.status_port)
+        with urllib.request.urlopen(url, timeout=5) as r:
+            doc = json.load(r)
+        for o in doc.get("outputs", []):
+            for ep in o.get("endpoints") or []:
+                if o.get("output") == "datadog" and ep.get("endpoint") == "series":
+                    return dict(ep, num_workers=o.get("num_workers", 1))
+        return {}
 
     def bound(self):
         if self.proc.poll() is not None:
@@ -299,6 +312,7 @@ def memory_trial(t, vm, n, rate):
     """n distinct tagged gauges, each sent once at rate; then the time from the flush that
     carries them until the backend holds n more series, and tally's peak RSS."""
     base = vm.series_count()
+    ep0 = t.series_endpoint()
     c0 = cpu_ticks(t.proc.pid)
     out = subprocess.run([os.path.join(BENCH, "loadgen"), "--host", HOST, "--port", str(t.port),
                           "--rate", str(rate), "--total", str(n), "--datagram-bytes", "8000",
@@ -307,15 +321,30 @@ def memory_trial(t, vm, n, rate):
     sent = json.loads(out.strip().splitlines()[-1])
     flush_at = (time.time() // t.iv + 1) * t.iv
     held = 0
+    sent_bytes = []  # (seconds after the flush, series bytes tally had delivered by then)
     while time.time() < flush_at + 300:
         held = vm.series_count() - base
+        sent_bytes.append((time.time() - flush_at,
+                           t.series_endpoint().get("sent_bytes", 0) - ep0.get("sent_bytes", 0)))
         if held >= n:
             break
         time.sleep(0.5)
     done = time.time()
+    ep = t.series_endpoint()
+    payloads = ep.get("sent", 0) - ep0.get("sent", 0)
+    total = ep.get("sent_bytes", 0) - ep0.get("sent_bytes", 0)
+    body_mb = total / 1e6
+    # when tally's part was over: 99% of the bytes acknowledged (the rest is its own series of
+    # later flushes); the backend's indexing of new series is what follows
+    fwd_done = next((s for s, b in sent_bytes if b >= 0.99 * total), None)
     return {"receiver": t.name, "phase": "memory", "contexts": n, "rate": rate,
             "sent": sent["sent_metrics"], "series_held": held,
             "backend_has_all_s_after_flush": round(done - flush_at, 1) if held >= n else None,
+            "tally_delivered_s_after_flush": round(fwd_done, 1) if fwd_done else None,
+            "delivered_mb_by_s": [[round(s, 1), round(b / 1e6, 2)] for s, b in sent_bytes
+                                  if s >= 0][::2],
+            "num_workers": ep.get("num_workers"), "series_payloads": payloads,
+            "series_mb_compressed": round(body_mb, 1),
             "cpu_s": (cpu_ticks(t.proc.pid) - c0) / CLK_TCK,
             "peak_rss_mb": round(peak_rss_kb(t.proc.pid) / 1024, 1)}
 
