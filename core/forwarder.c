@@ -204,10 +204,11 @@ start_one(struct tally_fwd_endpoint *ep, struct tally_fwd_slot *s)
  * A failing intake gets one request per backoff, never n_workers parallel retries: the first
  * failure blocks the breaker and nothing starts while it is blocked; when the block expires,
  * the first send moves it to half-blocked (tally_fwd_breaker_on_send), which lets nothing else
- * start until an answer comes back. So the probe goes alone, and only a success unblocks the
- * breaker and lets the next pump fill every worker again — the Datadog agent's blocked
- * endpoints behave the same way. Hammering a struggling intake with retries in parallel would
- * only slow its recovery, while the queue and spool keep what waits meanwhile.
+ * start until an answer comes back. So the probe goes alone; successful probes (each takes
+ * TALLY_FWD_RECOVERY_INTERVAL errors off) unblock the breaker, and the next pump fills every
+ * worker again — the Datadog agent's blocked endpoints behave the same way. Parallel retries
+ * against a struggling intake would only slow its recovery; the queue and the spool keep
+ * what waits meanwhile.
  *
  * Requests already in flight when the block began run to their end: a success is delivered
  * and counted, a failure goes back to the queue. The breaker ignores answers that land while it
