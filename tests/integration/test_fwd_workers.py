@@ -6,6 +6,7 @@ sent is delivered exactly once (nothing lost, nothing duplicated by the parallel
 import json
 import threading
 import time
+import urllib.request
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -101,6 +102,15 @@ def config(intake, workers):
             + ("forwarder_num_workers: %d\n" % workers if workers else ""))
 
 
+def series_status(t):
+    """The datadog output's series endpoint in the agent's /status, with num_workers."""
+    with urllib.request.urlopen("http://127.0.0.1:%d/status" % t.status_port, timeout=5) as r:
+        doc = json.load(r)
+    out = [o for o in doc["outputs"] if o.get("output") == "datadog"][0]
+    ep = [e for e in out["endpoints"] if e["endpoint"] == "series"][0]
+    return dict(ep, num_workers=out["num_workers"])
+
+
 def send_for(t, seconds, tag):
     """Sends fw.c:1|c|#tag ten times a second; returns how many were sent."""
     sent = 0
@@ -128,8 +138,12 @@ def test_four_workers_fill_up_against_a_slow_intake():
     intake = SlowIntake(4.0)
     try:
         with Tally(flush_interval=1, extra=config(intake, 4)) as t:
+            assert series_status(t)["num_workers"] == 4
             sent = send_for(t, 6, "run:slow4")
             wait_for(lambda: intake.max_in_flight() >= 4, 10, "4 series requests in flight")
+            # tally status says so too (a fifth payload is already waiting by now)
+            wait_for(lambda: series_status(t)["requests_in_flight"] == 4, 5,
+                     "status requests_in_flight 4")
             check_all_delivered_once(intake, t, sent, "run:slow4", 30)
             assert intake.max_in_flight() == 4, intake.max
             assert t.stop() == 0
