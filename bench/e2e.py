@@ -29,9 +29,12 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
@@ -164,6 +167,46 @@ class Victoria:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+class LatencyProxy:
+    """--intake-latency-ms: tally's dd_url points here; every request waits latency_ms, then
+    goes on to VictoriaMetrics and its answer comes back. A remote intake's round trips and
+    processing time, in front of a local backend (one thread per connection)."""
+
+    def __init__(self, vm, latency_ms):
+        target = vm.url
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                time.sleep(latency_ms / 1000)
+                hdrs = {k: v for k, v in self.headers.items()
+                        if k.lower() in ("content-type", "content-encoding", "dd-api-key")}
+                req = urllib.request.Request(target + self.path, data=body, headers=hdrs)
+                try:
+                    with urllib.request.urlopen(req, timeout=60) as r:
+                        status, out = r.status, r.read()
+                except urllib.error.HTTPError as e:
+                    status, out = e.code, e.read()
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+        self.server = ThreadingHTTPServer((HOST, 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = "http://%s:%d" % (HOST, self.server.server_address[1])
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
 class Floor:
     name = "floor"
 
@@ -205,7 +248,7 @@ class Floor:
 
 class TallyE2E:
     def __init__(self, procs, out_dir, vm, tally_bin, flush_interval, rcvbuf, extra,
-                 name="tally"):
+                 name="tally", intake_url=None):
         # Each tally has its own hostname, so their series stay apart in the one backend.
         self.name = name
         self.host = "bench-" + name
@@ -215,13 +258,14 @@ class TallyE2E:
         empty = os.path.join(out_dir, "empty.d")
         os.makedirs(empty, exist_ok=True)
         cfg = os.path.join(out_dir, name + ".yaml")
+        self.status_port = free_port(socket.SOCK_STREAM)
         base = ("hostname: %s\nbind_host: %s\ndogstatsd_port: %d\n"
                 "dogstatsd_so_rcvbuf: %d\nflush_interval: %d\nlog_level: info\n"
                 "log_file: %s\nstatus_listen: %s:%d\nconfd_path: %s\nchecksd_path: %s\n"
                 "api_key: %s\ndd_url: %s/datadog\ndogstatsd_context_limit: 2000000\n"
                 % (self.host, HOST, self.port, rcvbuf, flush_interval,
                    os.path.join(out_dir, name + ".log"), HOST,
-                   free_port(socket.SOCK_STREAM), empty, empty, API_KEY, vm.url))
+                   self.status_port, empty, empty, API_KEY, intake_url or vm.url))
         # a key in extra replaces the generated line (no duplicate keys)
         extra_keys = {l.split(":", 1)[0] for l in extra.splitlines() if ":" in l}
         lines = [l for l in base.splitlines() if l.split(":", 1)[0] not in extra_keys]
@@ -232,6 +276,18 @@ class TallyE2E:
         self.proc = procs.start([tally_bin, "run", "-c", cfg], env=env, stdout=self.out,
                                 stderr=subprocess.STDOUT)
         wait_for(self.bound, 5, "tally to bind its UDP port")
+
+    def series_endpoint(self):
+        """The Datadog output's series endpoint in tally's /status (sent, sent_bytes, ...),
+        plus the output's num_workers."""
+        url = "http://%s:%d/status" % (HOST, self.status_port)
+        with urllib.request.urlopen(url, timeout=5) as r:
+            doc = json.load(r)
+        for o in doc.get("outputs", []):
+            for ep in o.get("endpoints") or []:
+                if o.get("output") == "datadog" and ep.get("endpoint") == "series":
+                    return dict(ep, num_workers=o.get("num_workers", 1))
+        return {}
 
     def bound(self):
         if self.proc.poll() is not None:
@@ -299,6 +355,7 @@ def memory_trial(t, vm, n, rate):
     """n distinct tagged gauges, each sent once at rate; then the time from the flush that
     carries them until the backend holds n more series, and tally's peak RSS."""
     base = vm.series_count()
+    ep0 = t.series_endpoint()
     c0 = cpu_ticks(t.proc.pid)
     out = subprocess.run([os.path.join(BENCH, "loadgen"), "--host", HOST, "--port", str(t.port),
                           "--rate", str(rate), "--total", str(n), "--datagram-bytes", "8000",
@@ -306,16 +363,31 @@ def memory_trial(t, vm, n, rate):
                          check=True, capture_output=True, text=True).stdout
     sent = json.loads(out.strip().splitlines()[-1])
     flush_at = (time.time() // t.iv + 1) * t.iv
-    held = 0
+    held, last_ack, total = 0, None, 0
+    # Tally's /status is polled (cheap) every 0.2 s; the backend is counted only when tally
+    # has nothing queued or in flight: counting forces VictoriaMetrics to flush, which costs
+    # it CPU that the ingestion being measured would otherwise get.
     while time.time() < flush_at + 300:
-        held = vm.series_count() - base
-        if held >= n:
-            break
-        time.sleep(0.5)
+        ep = t.series_endpoint()
+        b = ep.get("sent_bytes", 0) - ep0.get("sent_bytes", 0)
+        if b > total:
+            total, last_ack = b, time.time()
+        idle = not ep.get("queue_payloads") and not ep.get("requests_in_flight")
+        if idle and total and time.time() > flush_at:
+            held = vm.series_count() - base
+            if held >= n:
+                break
+        time.sleep(0.2)
     done = time.time()
+    ep = t.series_endpoint()
+    payloads = ep.get("sent", 0) - ep0.get("sent", 0)
     return {"receiver": t.name, "phase": "memory", "contexts": n, "rate": rate,
             "sent": sent["sent_metrics"], "series_held": held,
             "backend_has_all_s_after_flush": round(done - flush_at, 1) if held >= n else None,
+            # the backend acknowledged tally's last series request (within 0.2 s)
+            "last_ack_s_after_flush": round(last_ack - flush_at, 1) if last_ack else None,
+            "num_workers": ep.get("num_workers"), "series_payloads": payloads,
+            "series_mb_compressed": round(total / 1e6, 1),
             "cpu_s": (cpu_ticks(t.proc.pid) - c0) / CLK_TCK,
             "peak_rss_mb": round(peak_rss_kb(t.proc.pid) / 1024, 1)}
 
@@ -346,6 +418,9 @@ def main():
                     help="instead of the trials: N distinct tagged gauges, sent once; peak RSS "
                     "and how long until the backend holds them all")
     ap.add_argument("--memory-rate", type=int, default=500000)
+    ap.add_argument("--intake-latency-ms", type=int, default=0,
+                    help="put a proxy in front of VictoriaMetrics that delays every request "
+                    "this long (a remote intake); e.g. with --memory and forwarder_num_workers")
     ap.add_argument("--out-dir", default=os.path.join(
         BENCH, "results", "e2e-" + time.strftime("%Y%m%d-%H%M%S")))
     a = ap.parse_args()
@@ -353,7 +428,7 @@ def main():
     a.compare = os.path.abspath(a.compare) if a.compare else ""
     os.makedirs(a.out_dir, exist_ok=True)
     procs = Procs()
-    vm = None
+    vm = proxy = None
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still stops what it started
     rows = []
     trials_path = os.path.join(a.out_dir, "trials.jsonl")
@@ -369,13 +444,17 @@ def main():
         log("load average", loadavg(), "flush_interval", a.flush_interval, "->", a.out_dir)
         vm = Victoria(procs, a.out_dir)
         floor = Floor(procs, a.out_dir, a.rcvbuf)
+        if a.intake_latency_ms:
+            proxy = LatencyProxy(vm, a.intake_latency_ms)
+        intake = proxy.url if proxy else None
         tally = TallyE2E(procs, a.out_dir, vm, a.tally, a.flush_interval, a.rcvbuf,
-                         a.extra_yaml)
+                         a.extra_yaml, intake_url=intake)
         tallies = [tally]
         if a.compare:
             tallies.append(TallyE2E(procs, a.out_dir, vm, a.compare, a.flush_interval,
                                     a.rcvbuf, a.extra_yaml if a.compare_extra_yaml is None
-                                    else a.compare_extra_yaml, name="compare"))
+                                    else a.compare_extra_yaml, name="compare",
+                                    intake_url=intake))
         if a.memory:
             for t in tallies:
                 record(memory_trial(t, vm, a.memory, a.memory_rate))
@@ -400,6 +479,8 @@ def main():
             summary(rows, rate, a, t.name)
     finally:
         procs.stop_all()
+        if proxy:
+            proxy.stop()
         if vm:
             vm.cleanup()
 

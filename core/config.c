@@ -17,6 +17,7 @@
 
 #include "agg.h"
 #include "config_internal.h"
+#include "forwarder.h"
 #include "log.h"
 #include "xmem.h"
 #include "ytree.h"
@@ -89,6 +90,8 @@ static const struct tally_config_key keys[] = {
 	    1.0 * (1ull << 40)),
 	NUM("forwarder_timeout", tally_config_set_seconds, forwarder_timeout, 0.001, 3600),
 	NUM("forwarder_stop_timeout", tally_config_set_seconds, forwarder_stop_timeout, 0, 3600),
+	INT("forwarder_num_workers", forwarder_num_workers, TALLY_CONFIG_F_UINT, 1,
+	    TALLY_FWD_WORKERS_MAX),
 	OWN("log_level", tally_config_set_log_level, TALLY_CONFIG_ENV_SCALAR),
 	FLD("log_file", tally_config_set_opt_str, log_file),
 	OWN("status_listen", tally_config_set_status_listen, TALLY_CONFIG_ENV_SCALAR),
@@ -430,6 +433,7 @@ config_new(const char *path)
 	cfg->forwarder_storage_max_size = 100u << 20;
 	cfg->forwarder_timeout = 20;
 	cfg->forwarder_stop_timeout = 5;
+	cfg->forwarder_num_workers = 1;
 	cfg->log_level = TALLY_LOG_INFO;
 	cfg->status_listen = tally_xstrdup("127.0.0.1:5000");
 	return cfg;

@@ -56,6 +56,7 @@ struct tally_config {
 	size_t forwarder_storage_max_size;     /* bytes */
 	double forwarder_timeout;              /* seconds */
 	double forwarder_stop_timeout;         /* seconds */
+	unsigned forwarder_num_workers;        /* requests in flight per endpoint */
 	int log_level;                         /* enum tally_log_level */
 	char *log_file;                        /* NULL: stderr */
 	char *status_listen; /* local status API, default 127.0.0.1:5000; NULL when disabled

@@ -136,6 +136,7 @@ tally_config_print(const struct tally_config *cfg, FILE *out)
 	fprintf(out, "forwarder_storage_max_size: %zu\n", cfg->forwarder_storage_max_size);
 	fprintf(out, "forwarder_timeout: %g\n", cfg->forwarder_timeout);
 	fprintf(out, "forwarder_stop_timeout: %g\n", cfg->forwarder_stop_timeout);
+	fprintf(out, "forwarder_num_workers: %u\n", cfg->forwarder_num_workers);
 	fprintf(out, "log_level: %s\n",
 	        (unsigned)cfg->log_level < 4 ? levels[cfg->log_level] : "info");
 	print_key_str(out, "log_file", cfg->log_file);

@@ -29,18 +29,8 @@ next_uniform(struct tally_fwd *f)
 	return (double)((f->rng * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
 }
 
-static unsigned
-list_count(const struct tally_fwd_payload *p)
-{
-	unsigned n = 0;
-
-	for (; p; p = p->next)
-		n++;
-	return n;
-}
-
-static void
-arm(struct tally_fwd_endpoint *ep, int64_t delay_ms)
+void
+tally_fwd_arm(struct tally_fwd_endpoint *ep, int64_t delay_ms)
 {
 	struct timeval tv = { .tv_sec = delay_ms / 1000, .tv_usec = (delay_ms % 1000) * 1000 };
 
@@ -57,7 +47,7 @@ overflow(struct tally_fwd_endpoint *ep, struct tally_fwd_payload *evicted)
 	int rc;
 
 	if (!f->spool) {
-		n = list_count(evicted);
+		n = tally_fwd_payload_count(evicted);
 		ep->total.dropped[TALLY_DROP_QUEUE_FULL] += n;
 		tally_log_ratelimited(&ep->spill_rl, RETRY_LOG_INTERVAL_MS, TALLY_LOG_WARN,
 		                      "forwarder",
@@ -68,7 +58,7 @@ overflow(struct tally_fwd_endpoint *ep, struct tally_fwd_payload *evicted)
 		return;
 	}
 	tally_fwd_queue_shrink(&ep->q, ep->q.max_bytes / 2, &evicted);
-	n = list_count(evicted);
+	n = tally_fwd_payload_count(evicted);
 	rc = tally_spool_write(f->spool, ep->name, evicted);
 	if (rc == 0) {
 		ep->total.spooled += n;
@@ -117,16 +107,18 @@ load_spooled(struct tally_fwd_endpoint *ep)
 	if (rc < 0)
 		ep->total.dropped[TALLY_DROP_INVALID]++;
 	TALLY_DEBUG("forwarder", "loaded from spool output=%s endpoint=%s payloads=%u", f->id,
-	            ep->name, list_count(list));
+	            ep->name, tally_fwd_payload_count(list));
 	push_all(ep, list);
 }
 
 static void on_done(void *arg, const struct tally_http_result *res);
 
+/* Starts the POST of slot s's payload; the answer comes to on_done with s. */
 static struct tally_http_req *
-start(struct tally_fwd_endpoint *ep, struct tally_fwd_payload *p)
+start(struct tally_fwd_endpoint *ep, struct tally_fwd_slot *s)
 {
 	struct tally_fwd *f = ep->fwd;
+	const struct tally_fwd_payload *p = s->p;
 	const char *hdrs[16];
 	char ctype[160], cenc[96], *url;
 	size_t n = 0;
@@ -155,42 +147,82 @@ start(struct tally_fwd_endpoint *ep, struct tally_fwd_payload *p)
 	                                                    ? f->timeout_ms
 	                                                    : CONNECT_TIMEOUT_MAX_MS,
 	                          .done = on_done,
-	                          .arg = ep,
+	                          .arg = s,
 	                      });
 	free(url);
 	return req;
 }
 
-static void
-pump(struct tally_fwd_endpoint *ep)
+/* A worker with no request running, or NULL when all n_workers are busy. */
+static struct tally_fwd_slot *
+free_slot(struct tally_fwd_endpoint *ep)
+{
+	for (unsigned i = 0; i < ep->fwd->n_workers; i++) {
+		if (!ep->slots[i].p)
+			return &ep->slots[i];
+	}
+	return NULL;
+}
+
+/* Starts one request in the free slot s; returns false when nothing more may start now. */
+static bool
+start_one(struct tally_fwd_endpoint *ep, struct tally_fwd_slot *s)
 {
 	struct tally_fwd *f = ep->fwd;
 	int64_t now = tally_mono_ms();
 	struct tally_fwd_payload *p;
 
-	if (ep->req || f->closed)
-		return;
 	if (!tally_fwd_breaker_can_send(&ep->br, now)) {
 		if (ep->br.state == TALLY_FWD_BLOCKED)
-			arm(ep, ep->br.until_ms - now);
-		return;
+			tally_fwd_arm(ep, ep->br.until_ms - now);
+		return false;
 	}
 	if (!ep->q.head)
 		load_spooled(ep);
 	p = tally_fwd_queue_take(&ep->q);
 	if (!p)
-		return;
+		return false;
 	tally_fwd_breaker_on_send(&ep->br, now);
-	ep->inflight = p;
-	ep->req = start(ep, p);
-	if (!ep->req) {
+	s->p = p;
+	s->req = start(ep, s);
+	if (!s->req) {
 		/* curl refused to even start it: a transport error, retried after backoff */
-		ep->inflight = NULL;
+		s->p = NULL;
 		tally_fwd_queue_return(&ep->q, p);
 		ep->total.retried++;
 		tally_fwd_breaker_on_failure(&ep->br, now, next_uniform(f));
-		arm(ep, ep->br.until_ms - now);
+		tally_fwd_arm(ep, ep->br.until_ms - now);
+		return false;
 	}
+	ep->n_inflight++;
+	return true;
+}
+
+/*
+ * Starts requests while a worker is free, the breaker lets one go and something is queued.
+ *
+ * A failing intake gets one request per backoff, never n_workers parallel retries: the first
+ * failure blocks the breaker and nothing starts while it is blocked; when the block expires,
+ * the first send moves it to half-blocked (tally_fwd_breaker_on_send), which lets nothing else
+ * start until an answer comes back. So the probe goes alone; successful probes (each takes
+ * TALLY_FWD_RECOVERY_INTERVAL errors off) unblock the breaker, and the next pump fills every
+ * worker again — the Datadog agent's blocked endpoints behave the same way. Parallel retries
+ * against a struggling intake would only slow its recovery; the queue and the spool keep
+ * what waits meanwhile.
+ *
+ * Requests already in flight when the block began run to their end: a success is delivered
+ * and counted, a failure goes back to the queue. The breaker ignores answers that land while it
+ * is blocked (they say nothing newer than the failure that blocked it); one that lands while
+ * the probe is out is taken as the probe's answer — either way it is a fresh word from the
+ * intake.
+ */
+static void
+pump(struct tally_fwd_endpoint *ep)
+{
+	struct tally_fwd_slot *s;
+
+	while (!ep->fwd->closed && (s = free_slot(ep)) && start_one(ep, s))
+		continue;
 }
 
 void
@@ -214,7 +246,8 @@ drop_reason(long status)
 }
 
 static void
-log_drop(struct tally_fwd_endpoint *ep, const struct tally_http_result *res)
+log_drop(struct tally_fwd_endpoint *ep, const struct tally_fwd_payload *p,
+         const struct tally_http_result *res)
 {
 	struct tally_fwd *f = ep->fwd;
 
@@ -231,7 +264,7 @@ log_drop(struct tally_fwd_endpoint *ep, const struct tally_http_result *res)
 	tally_log_ratelimited(&ep->log_rl, RETRY_LOG_INTERVAL_MS, TALLY_LOG_ERROR, "forwarder",
 	                      "payload rejected, dropped output=%s endpoint=%s status=%ld "
 	                      "bytes=%zu body=\"%.200s\"",
-	                      f->id, ep->name, res->status, ep->inflight->len, res->body);
+	                      f->id, ep->name, res->status, p->len, res->body);
 }
 
 static void
@@ -246,14 +279,18 @@ log_retry(struct tally_fwd_endpoint *ep, const struct tally_http_result *res, in
 	                      (long long)(ep->br.until_ms - now), ep->q.count);
 }
 
+/* Slot s's request is over: count the outcome, free the slot, pump again. */
 static void
 on_done(void *arg, const struct tally_http_result *res)
 {
-	struct tally_fwd_endpoint *ep = arg;
-	struct tally_fwd_payload *p = ep->inflight;
+	struct tally_fwd_slot *s = arg;
+	struct tally_fwd_endpoint *ep = s->ep;
+	struct tally_fwd_payload *p = s->p;
 	int64_t now = tally_mono_ms();
 
-	ep->req = NULL;
+	s->p = NULL;
+	s->req = NULL;
+	ep->n_inflight--;
 	ep->last_status = res->status;
 	switch (tally_fwd_classify(res->status, res->curl_code)) {
 	case TALLY_FWD_SENT:
@@ -266,12 +303,11 @@ on_done(void *arg, const struct tally_http_result *res)
 		ep->total.dropped[drop_reason(res->status)]++;
 		snprintf(ep->last_error, sizeof(ep->last_error), "HTTP %ld: payload rejected",
 		         res->status);
-		log_drop(ep, res);
+		log_drop(ep, p, res);
 		break;
 	case TALLY_FWD_RETRY:
 	default:
 		tally_fwd_breaker_on_failure(&ep->br, now, next_uniform(ep->fwd));
-		ep->inflight = NULL;
 		tally_fwd_queue_return(&ep->q, p);
 		ep->total.retried++;
 		if (res->status)
@@ -280,13 +316,12 @@ on_done(void *arg, const struct tally_http_result *res)
 			snprintf(ep->last_error, sizeof(ep->last_error), "%s",
 			         res->error && *res->error ? res->error : "transport error");
 		log_retry(ep, res, now);
-		arm(ep, 0);
+		tally_fwd_arm(ep, 0);
 		return;
 	}
-	ep->inflight = NULL;
 	tally_fwd_queue_done(&ep->q, p);
 	tally_fwd_payload_free(p);
-	arm(ep, 0);
+	tally_fwd_arm(ep, 0);
 }
 
 void
@@ -294,13 +329,14 @@ tally_fwd_enqueue(struct tally_fwd *f, size_t ep, struct tally_fwd_payload *list
 {
 	if (ep >= f->n_eps || f->closed) {
 		if (ep < f->n_eps)
-			f->eps[ep].total.dropped[TALLY_DROP_SHUTDOWN] += list_count(list);
+			f->eps[ep].total.dropped[TALLY_DROP_SHUTDOWN] +=
+			    tally_fwd_payload_count(list);
 		tally_fwd_payload_free_list(list);
 		return;
 	}
 	push_all(&f->eps[ep], list);
-	if (!f->eps[ep].req)
-		arm(&f->eps[ep], 0);
+	if (f->eps[ep].n_inflight < f->n_workers)
+		tally_fwd_arm(&f->eps[ep], 0);
 }
 
 void
@@ -308,98 +344,4 @@ tally_fwd_count_drop(struct tally_fwd *f, size_t ep, enum tally_fwd_drop_reason 
 {
 	if (ep < f->n_eps && r < TALLY_DROP__COUNT)
 		f->eps[ep].total.dropped[r] += n;
-}
-
-/* Nothing more can go out before the deadline: no request running, and each endpoint is
- * empty or blocked past the deadline. */
-static bool
-drained(const struct tally_fwd *f, int64_t deadline_ms)
-{
-	for (size_t i = 0; i < f->n_eps; i++) {
-		const struct tally_fwd_endpoint *ep = &f->eps[i];
-		bool pending = ep->q.head || (f->spool && tally_spool_has(f->spool, ep->name));
-
-		if (ep->req)
-			return false;
-		if (pending && (ep->br.state != TALLY_FWD_BLOCKED || ep->br.until_ms < deadline_ms))
-			return false;
-	}
-	return true;
-}
-
-static void
-on_wake(evutil_socket_t fd, short what, void *arg)
-{
-}
-
-/* Stops one endpoint for good: cancel its request, spool (or drop) everything queued. */
-static void
-close_endpoint(struct tally_fwd_endpoint *ep)
-{
-	struct tally_fwd *f = ep->fwd;
-	struct tally_fwd_payload *rest;
-	unsigned n;
-	int rc = -ENOENT;
-
-	evtimer_del(ep->timer);
-	if (ep->req) {
-		tally_http_cancel(ep->req);
-		ep->req = NULL;
-		tally_fwd_queue_return(&ep->q, ep->inflight);
-		ep->inflight = NULL;
-	}
-	rest = tally_fwd_queue_steal(&ep->q);
-	n = list_count(rest);
-	if (!n)
-		return;
-	if (f->spool)
-		rc = tally_spool_write(f->spool, ep->name, rest);
-	if (rc == 0) {
-		ep->total.spooled += n;
-		TALLY_INFO("forwarder",
-		           "spooled for the next start output=%s endpoint=%s "
-		           "payloads=%u",
-		           f->id, ep->name, n);
-	} else {
-		ep->total.dropped[TALLY_DROP_SHUTDOWN] += n;
-		TALLY_WARN("forwarder",
-		           "undelivered at exit, dropped output=%s endpoint=%s "
-		           "payloads=%u reason=%s",
-		           f->id, ep->name, n,
-		           f->spool ? strerror(-rc) : "no forwarder_storage_path");
-	}
-	tally_fwd_payload_free_list(rest);
-}
-
-void
-tally_fwd_close(struct tally_fwd *f)
-{
-	if (f->closed)
-		return;
-	f->closed = true;
-	for (size_t i = 0; i < f->n_eps; i++)
-		close_endpoint(&f->eps[i]);
-}
-
-void
-tally_fwd_drain(struct tally_fwd *f, struct event_base *base, int64_t deadline_ms)
-{
-	struct event *wake = evtimer_new(base, on_wake, NULL);
-	int64_t now = tally_mono_ms();
-
-	for (size_t i = 0; i < f->n_eps && !f->closed; i++) {
-		tally_fwd_breaker_expire(&f->eps[i].br, now);
-		arm(&f->eps[i], 0);
-	}
-	while (wake && !f->closed && (now = tally_mono_ms()) < deadline_ms &&
-	       !drained(f, deadline_ms)) {
-		int64_t left = deadline_ms - now;
-		struct timeval tv = { .tv_sec = left / 1000, .tv_usec = (left % 1000) * 1000 };
-
-		evtimer_add(wake, &tv);
-		event_base_loop(base, EVLOOP_ONCE);
-	}
-	if (wake)
-		event_free(wake);
-	tally_fwd_close(f);
 }

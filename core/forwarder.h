@@ -1,8 +1,9 @@
 /*
- * forwarder: delivers an HTTP output's payloads and loses nothing it can keep — one queue,
- * circuit breaker and request in flight per endpoint (so an intake that refuses check_run
- * never holds series back), retries with backoff, a byte-bounded memory queue, an optional
- * disk spool, a bounded drain at shutdown, and tally.forwarder.* counters.
+ * forwarder: delivers an HTTP output's payloads and loses nothing it can keep — one queue and
+ * circuit breaker per endpoint (so an intake that refuses check_run never holds series back)
+ * with up to forwarder_num_workers requests in flight each (payloads may then complete out of
+ * order, as with the Datadog agent's workers), retries with backoff, a byte-bounded memory
+ * queue, an optional disk spool, a bounded drain at shutdown, and tally.forwarder.* counters.
  *
  * Used by the HTTP outputs (out_datadog, out_influxdb). Everything runs on the main thread,
  * on the event loop given at creation; nothing here blocks it.
@@ -37,6 +38,9 @@ enum tally_fwd_drop_reason {
 /* Returns "queue_full", "too_big", "http_400", ... */
 const char *tally_fwd_drop_reason_name(enum tally_fwd_drop_reason r);
 
+/* Bound of forwarder_num_workers: concurrent requests per endpoint. */
+#define TALLY_FWD_WORKERS_MAX 32
+
 struct tally_fwd_opts {
 	const char *id;               /* "datadog": the output tag, spool subfolder, logs */
 	const char *base_url;         /* each payload's path is appended to it */
@@ -49,6 +53,8 @@ struct tally_fwd_opts {
 	const char *storage_path; /* NULL: no spool; else files go to storage_path/id/ */
 	size_t storage_max_bytes; /* bound of this output's spool folder */
 	long timeout_ms;          /* per request */
+	unsigned num_workers;     /* requests in flight per endpoint, 1..TALLY_FWD_WORKERS_MAX;
+	                           * 0 means 1 */
 };
 
 /*

@@ -41,6 +41,16 @@ tally_fwd_payload_free_list(struct tally_fwd_payload *p)
 	}
 }
 
+unsigned
+tally_fwd_payload_count(const struct tally_fwd_payload *p)
+{
+	unsigned n = 0;
+
+	for (; p; p = p->next)
+		n++;
+	return n;
+}
+
 void
 tally_fwd_queue_init(struct tally_fwd_queue *q, size_t max_bytes)
 {

@@ -6,9 +6,12 @@
  * below the output's base URL, its Content-Type and Content-Encoding, and the body. Secrets
  * (the API key) are never part of a payload; the forwarder adds them at send time.
  *
- * The queue's bound covers queued bytes plus the bytes of the one payload taken out for
- * sending ("held"), which is never evicted. Pushing past the bound evicts the oldest queued
- * payloads into a list handed back to the caller, who spools or drops (and counts) them.
+ * The queue's bound covers queued bytes plus the bytes of every payload taken out for sending
+ * and not yet done or returned ("held": one per request in flight, up to
+ * forwarder_num_workers), which are never evicted. Pushing past the bound evicts the oldest
+ * queued payloads into a list handed back to the caller, who spools or drops (and counts)
+ * them. Returned payloads go back to the head in the order they come back, so with several in
+ * flight the retry order follows the answers, not the original order.
  * Main thread only; no locking.
  */
 #ifndef TALLY_CORE_FWD_QUEUE_H
@@ -39,12 +42,14 @@ struct tally_fwd_payload *tally_fwd_payload_new(const char *path, const char *co
 void tally_fwd_payload_free(struct tally_fwd_payload *p);
 /* Frees a whole ->next chain. Accepts NULL. */
 void tally_fwd_payload_free_list(struct tally_fwd_payload *p);
+/* Returns the length of a ->next chain (0 for NULL). */
+unsigned tally_fwd_payload_count(const struct tally_fwd_payload *p);
 
 struct tally_fwd_queue {
 	struct tally_fwd_payload *head, *tail;
 	size_t count;
 	size_t bytes;     /* body bytes queued */
-	size_t held;      /* body bytes taken for sending, not yet done or returned */
+	size_t held;      /* body bytes in flight: taken, not yet done or returned */
 	size_t max_bytes; /* bound on bytes + held; 0 means unbounded */
 };
 
@@ -67,9 +72,9 @@ size_t tally_fwd_queue_push(struct tally_fwd_queue *q, struct tally_fwd_payload 
  */
 size_t tally_fwd_queue_shrink(struct tally_fwd_queue *q, size_t target_bytes,
                               struct tally_fwd_payload **evicted);
-/* Takes the oldest payload out for sending (counted as held), or NULL when empty. */
+/* Takes the oldest payload out for sending (its bytes join held), or NULL when empty. */
 struct tally_fwd_payload *tally_fwd_queue_take(struct tally_fwd_queue *q);
-/* The held payload p was sent or dropped: the caller frees it; the queue forgets its bytes. */
+/* The held payload p was sent or dropped: the caller frees it; held loses its bytes. */
 void tally_fwd_queue_done(struct tally_fwd_queue *q, const struct tally_fwd_payload *p);
 /* The held payload p failed and will be retried: it goes back to the head, first in line. */
 void tally_fwd_queue_return(struct tally_fwd_queue *q, struct tally_fwd_payload *p);

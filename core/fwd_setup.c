@@ -89,6 +89,8 @@ init_endpoints(struct tally_fwd *f, const struct tally_fwd_opts *o, char *err, s
 		ep->fwd = f;
 		snprintf(ep->name, sizeof(ep->name), "%s", o->endpoints[i]);
 		tally_fwd_queue_init(&ep->q, o->queue_max_bytes);
+		for (size_t w = 0; w < TALLY_FWD_WORKERS_MAX; w++)
+			ep->slots[w].ep = ep;
 		ep->timer = evtimer_new(f->base, tally_fwd_ep_on_timer, ep);
 		if (!ep->timer) {
 			snprintf(err, err_len, "%s: cannot create a timer", o->id);
@@ -112,6 +114,9 @@ tally_fwd_new(struct event_base *base, const struct tally_fwd_opts *o, char *err
 	f->base_url = tally_xstrdup(o->base_url);
 	f->key_hint = o->key_hint ? tally_xstrdup(o->key_hint) : NULL;
 	f->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 20000;
+	f->n_workers = o->num_workers ? o->num_workers : 1;
+	if (f->n_workers > TALLY_FWD_WORKERS_MAX)
+		f->n_workers = TALLY_FWD_WORKERS_MAX;
 	f->headers = tally_xcalloc(o->n_headers + 1, sizeof(*f->headers));
 	for (size_t i = 0; i < o->n_headers; i++)
 		f->headers[f->n_headers++] = tally_xstrdup(o->headers[i]);

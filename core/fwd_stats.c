@@ -125,7 +125,8 @@ endpoint_status(const struct tally_fwd *f, const struct tally_fwd_endpoint *ep)
 	                       json_object_new_string(tally_fwd_breaker_state_name(ep->br.state)));
 	json_object_object_add(o, "errors", json_object_new_int(ep->br.n_errors));
 	json_object_object_add(o, "last_status", json_object_new_int64(ep->last_status));
-	json_object_object_add(o, "in_flight", json_object_new_boolean(ep->req != NULL));
+	json_object_object_add(o, "in_flight", json_object_new_boolean(ep->n_inflight > 0));
+	json_object_object_add(o, "requests_in_flight", json_object_new_int64(ep->n_inflight));
 	json_object_object_add(o, "queue_payloads", json_object_new_int64((int64_t)ep->q.count));
 	json_object_object_add(o, "queue_bytes",
 	                       json_object_new_int64((int64_t)(ep->q.bytes + ep->q.held)));
@@ -155,6 +156,7 @@ tally_fwd_status(const struct tally_fwd *f)
 	struct json_object *o = json_object_new_object(), *eps = json_object_new_array();
 
 	json_object_object_add(o, "output", json_object_new_string(f->id));
+	json_object_object_add(o, "num_workers", json_object_new_int64(f->n_workers));
 	json_object_object_add(o, "spool", f->spool ? json_object_new_string(f->spool->dir) : NULL);
 	json_object_object_add(o, "api_key",
 	                       f->key_hint ? json_object_new_string(f->key_hint) : NULL);

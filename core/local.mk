@@ -9,7 +9,7 @@ CORE_CONFIG_SRC = core/config.c core/config.h core/config_internal.h core/config
 	core/config_outputs.c core/config_print.c core/ytree.c core/ytree.h core/ytree_internal.h \
 	core/ytree_get.c core/ytree_text.c
 # issue 3: forwarder and HTTP backends (datadog, influxdb)
-CORE_FWD_SRC = core/fwd_policy.c core/fwd_policy.h core/fwd_queue.c core/fwd_queue.h core/fwd_spool.c core/fwd_spool.h core/fwd_http.c core/fwd_http.h core/forwarder.c core/forwarder.h core/fwd_internal.h core/fwd_setup.c core/fwd_stats.c core/dd_payload.c core/dd_payload.h core/influx_line.c core/influx_line.h core/out_http.c core/out_http.h
+CORE_FWD_SRC = core/fwd_policy.c core/fwd_policy.h core/fwd_queue.c core/fwd_queue.h core/fwd_spool.c core/fwd_spool.h core/fwd_http.c core/fwd_http.h core/forwarder.c core/forwarder.h core/fwd_drain.c core/fwd_internal.h core/fwd_setup.c core/fwd_stats.c core/dd_payload.c core/dd_payload.h core/influx_line.c core/influx_line.h core/out_http.c core/out_http.h
 # issue 3: graphite and prometheus outputs
 CORE_OUTPUTS_SRC = core/outfmt.c core/outfmt.h core/hostport.c core/hostport.h core/lineq.c core/lineq.h core/linestream.c core/linestream.h core/graphite_fmt.c core/graphite_fmt.h core/out_graphite.c core/out_graphite.h core/prom_fmt.c core/prom_fmt.h core/prom_store.c core/prom_store.h core/out_prom.c core/out_prom.h
 # issue 4: check plugins (loader, conf.d, scheduler, sink)

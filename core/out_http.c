@@ -134,6 +134,7 @@ fwd_opts(const struct tally_config *cfg, const char *id, const char *base_url)
 		                         : DEFAULT_STORAGE_BYTES,
 		.timeout_ms = cfg->forwarder_timeout > 0 ? (long)(cfg->forwarder_timeout * 1000)
 		                                         : DEFAULT_TIMEOUT_MS,
+		.num_workers = cfg->forwarder_num_workers,
 	};
 }
 

@@ -4,8 +4,8 @@
  *               cfg->api_key; the agent adds it itself when api_key is set;
  *   "influxdb"  InfluxDB line protocol POSTed to oc->url (`outputs: [{type: influxdb, url}]`).
  * Both share the forwarder settings (forwarder_retry_queue_max_size, forwarder_storage_path,
- * forwarder_storage_max_size, forwarder_timeout). Constructors run on the main thread, like
- * every op of the returned output.
+ * forwarder_storage_max_size, forwarder_timeout, forwarder_num_workers). Constructors run on the
+ * main thread, like every op of the returned output.
  */
 #ifndef TALLY_CORE_OUT_HTTP_H
 #define TALLY_CORE_OUT_HTTP_H

@@ -18,3 +18,5 @@ INTEGRATION_TESTS += tests/integration/test_status.py
 INTEGRATION_TESTS += tests/integration/test_install.py
 INTEGRATION_TESTS += tests/integration/test_container.py
 INTEGRATION_TESTS += tests/integration/test_receiver_thread.py
+# issue 12: forwarder_num_workers against a slow intake
+INTEGRATION_TESTS += tests/integration/test_fwd_workers.py

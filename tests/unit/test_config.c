@@ -135,6 +135,7 @@ test_embedded_default(void **state)
 	assert_int_equal(cfg->forwarder_storage_max_size, 100 << 20);
 	assert_true(cfg->forwarder_timeout == 20);
 	assert_true(cfg->forwarder_stop_timeout == 5);
+	assert_int_equal(cfg->forwarder_num_workers, 1);
 	assert_int_equal(cfg->log_level, TALLY_LOG_INFO);
 	assert_null(cfg->log_file);
 	assert_string_equal(cfg->status_listen, "127.0.0.1:5000");
@@ -226,6 +227,8 @@ static const struct {
 	{ "forwarder_storage_max_size: 2 GiB", "forwarder_storage_max_size: 2147483648" },
 	{ "forwarder_timeout: 0.5", "forwarder_timeout: 0.5" },
 	{ "forwarder_stop_timeout: 0", "forwarder_stop_timeout: 0" },
+	{ "forwarder_num_workers: 4", "forwarder_num_workers: 4" },
+	{ "forwarder_num_workers: 32", "forwarder_num_workers: 32" },
 	{ "log_level: WARNING", "log_level: warn" },
 	{ "log_level: error", "log_level: error" },
 	{ "log_file: /var/log/tally.log", "log_file: \"/var/log/tally.log\"" },
@@ -277,6 +280,7 @@ test_defaults_printed(void **state)
 		"forwarder_storage_max_size: 104857600",
 		"forwarder_timeout: 20",
 		"forwarder_stop_timeout: 5",
+		"forwarder_num_workers: 1",
 		"log_level: info",
 		"log_file: null",
 		"status_listen: \"127.0.0.1:5000\"",
@@ -338,6 +342,7 @@ test_full_file(void **state)
 	assert_int_equal(cfg->forwarder_storage_max_size, 1 << 30);
 	assert_true(cfg->forwarder_timeout == 7.5);
 	assert_true(cfg->forwarder_stop_timeout == 2);
+	assert_int_equal(cfg->forwarder_num_workers, 3);
 	assert_int_equal(cfg->log_level, TALLY_LOG_DEBUG);
 	assert_string_equal(cfg->log_file, "/var/log/tally.log");
 	assert_string_equal(cfg->status_listen, "127.0.0.1:5555");
@@ -422,6 +427,7 @@ static const struct {
 	{ "DD_FORWARDER_STORAGE_MAX_SIZE", "10MB", NULL, "forwarder_storage_max_size: 10000000" },
 	{ "DD_FORWARDER_TIMEOUT", "3", NULL, "forwarder_timeout: 3" },
 	{ "DD_FORWARDER_STOP_TIMEOUT", "1.5", NULL, "forwarder_stop_timeout: 1.5" },
+	{ "DD_FORWARDER_NUM_WORKERS", "4", "forwarder_num_workers: 2", "forwarder_num_workers: 4" },
 	{ "DD_LOG_LEVEL", "debug", "log_level: error", "log_level: debug" },
 	{ "DD_LOG_FILE", "/l", NULL, "log_file: \"/l\"" },
 	{ "DD_STATUS_LISTEN", "0", NULL, "status_listen: \"\"" },
@@ -496,6 +502,12 @@ static const struct {
 	  ":1:20: forwarder_timeout: expected number 0.001..3600, got \"0\"" },
 	{ "forwarder_timeout: 20s\n",
 	  ":1:20: forwarder_timeout: expected number 0.001..3600, got \"20s\"" },
+	{ "forwarder_num_workers: 0\n",
+	  ":1:24: forwarder_num_workers: expected integer 1..32, got \"0\"" },
+	{ "flush_interval: 10\nforwarder_num_workers: 33\n",
+	  ":2:24: forwarder_num_workers: expected integer 1..32, got \"33\"" },
+	{ "forwarder_num_workers: four\n",
+	  ":1:24: forwarder_num_workers: expected integer 1..32, got \"four\"" },
 	{ "log_level: loud\n",
 	  ":1:12: log_level: expected error, warn, info or debug, got \"loud\"" },
 	{ "status_listen: localhost\n",
@@ -578,6 +590,8 @@ static const struct {
 	{ "DD_DOGSTATSD_PORT", "70000",
 	  "DD_DOGSTATSD_PORT: expected integer 0..65535, got \"70000\"" },
 	{ "DD_FLUSH_INTERVAL", "0", "DD_FLUSH_INTERVAL: expected integer 1..3600, got \"0\"" },
+	{ "DD_FORWARDER_NUM_WORKERS", "64",
+	  "DD_FORWARDER_NUM_WORKERS: expected integer 1..32, got \"64\"" },
 	{ "DD_DOGSTATSD_NON_LOCAL_TRAFFIC", "sure",
 	  "DD_DOGSTATSD_NON_LOCAL_TRAFFIC: expected true or false, got \"sure\"" },
 	{ "DD_HISTOGRAM_AGGREGATES", "max mean",

@@ -121,6 +121,57 @@ test_held_counts_and_is_never_evicted(void **state)
 	tally_fwd_queue_clear(&q);
 }
 
+/* forwarder_num_workers: several payloads held at once, answered in any order. */
+static void
+test_many_held_never_evicted_and_come_back_in_answer_order(void **state)
+{
+	struct tally_fwd_queue q;
+	struct tally_fwd_payload *ev = NULL, *held[4];
+
+	tally_fwd_queue_init(&q, 1000);
+	for (unsigned i = 1; i <= 6; i++)
+		tally_fwd_queue_push(&q, mk(i, 100), &ev);
+	assert_null(ev);
+	for (unsigned i = 0; i < 4; i++)
+		held[i] = tally_fwd_queue_take(&q);
+	assert_int_equal(held[3]->n_items, 4);
+	assert_int_equal(q.held, 400);
+	assert_int_equal(q.bytes, 200);
+	assert_int_equal(q.count, 2);
+	/* 400 held + 200 + 600 > 1000: queued 5 then 6 go, the four in flight stay */
+	assert_int_equal(tally_fwd_queue_push(&q, mk(7, 600), &ev), 2);
+	assert_int_equal(ev->n_items, 5);
+	assert_int_equal(ev->next->n_items, 6);
+	assert_int_equal(q.bytes + q.held, 1000);
+	/* even a push that needs more room than is queued cannot touch what is held */
+	assert_int_equal(tally_fwd_queue_push(&q, mk(8, 700), &ev), 2);
+	assert_int_equal(count(ev), 4);
+	assert_null(q.head);
+	assert_int_equal(q.held, 400);
+	/* answers come back out of order: 3 delivered, 2 and 4 failed, 1 delivered */
+	tally_fwd_queue_done(&q, held[2]);
+	tally_fwd_payload_free(held[2]);
+	tally_fwd_queue_return(&q, held[1]);
+	tally_fwd_queue_return(&q, held[3]);
+	assert_int_equal(q.held, 100);
+	tally_fwd_queue_done(&q, held[0]);
+	tally_fwd_payload_free(held[0]);
+	assert_int_equal(q.held, 0);
+	/* the retries are first in line, the last returned first */
+	assert_int_equal(q.count, 2);
+	assert_int_equal(q.bytes, 200);
+	assert_int_equal(q.head->n_items, 4);
+	assert_int_equal(q.head->next->n_items, 2);
+	assert_ptr_equal(q.tail, q.head->next);
+	/* the returned ones count against the bound again: a 900-byte push evicts the oldest */
+	assert_int_equal(tally_fwd_queue_push(&q, mk(9, 900), &ev), 1);
+	assert_int_equal(count(ev), 5);
+	assert_int_equal(q.count, 2);
+	assert_int_equal(q.bytes, 1000);
+	tally_fwd_payload_free_list(ev);
+	tally_fwd_queue_clear(&q);
+}
+
 static void
 test_payload_bigger_than_bound_is_evicted_itself(void **state)
 {
@@ -175,6 +226,7 @@ main(void)
 		cmocka_unit_test(test_fifo_and_unbounded),
 		cmocka_unit_test(test_bound_drops_oldest_first),
 		cmocka_unit_test(test_held_counts_and_is_never_evicted),
+		cmocka_unit_test(test_many_held_never_evicted_and_come_back_in_answer_order),
 		cmocka_unit_test(test_payload_bigger_than_bound_is_evicted_itself),
 		cmocka_unit_test(test_shrink_and_steal),
 	};
