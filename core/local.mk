@@ -36,5 +36,5 @@ tally_LDADD = $(CORE_LIBS)
 CORE_TAGGER_SRC = core/tagger.c core/tagger.h core/check_tags.c
 tally_SOURCES += $(CORE_TAGGER_SRC)
 # issue 12: JSON text for the Datadog payloads (written without json-c objects)
-CORE_JTEXT_SRC = core/jtext.c core/jtext.h
+CORE_JTEXT_SRC = core/jtext.c core/jtext.h core/utf8.h
 tally_SOURCES += $(CORE_JTEXT_SRC)

@@ -4,6 +4,7 @@
 
 #include "batch.h"
 #include "outfmt.h"
+#include "utf8.h"
 
 static const char TOTAL_SUFFIX[] = "_total";
 
@@ -68,39 +69,6 @@ tally_prom_labels_max(const struct tally_series *s)
 	return n + 1;
 }
 
-/* Length of the valid UTF-8 sequence at s (left bytes available), or 0 when invalid. */
-static size_t
-utf8_len(const unsigned char *s, size_t left)
-{
-	static const struct {
-		unsigned char mask, lead, bits;
-		size_t n;
-		unsigned min;
-	} forms[] = { { 0xe0, 0xc0, 0x1f, 2, 0x80 },
-		      { 0xf0, 0xe0, 0x0f, 3, 0x800 },
-		      { 0xf8, 0xf0, 0x07, 4, 0x10000 } };
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
-		if ((s[0] & forms[f].mask) != forms[f].lead)
-			continue;
-		if (forms[f].n > left)
-			return 0;
-		cp = s[0] & forms[f].bits;
-		for (size_t i = 1; i < forms[f].n; i++) {
-			if ((s[i] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i] & 0x3f);
-		}
-		if (cp < forms[f].min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		return forms[f].n;
-	}
-	return 0;
-}
-
 /* Writes v quoted and escaped; invalid UTF-8 bytes become U+FFFD. */
 static char *
 put_value(char *p, const char *v, size_t len)
@@ -109,7 +77,7 @@ put_value(char *p, const char *v, size_t len)
 
 	*p++ = '"';
 	for (size_t i = 0; i < len;) {
-		size_t n = utf8_len(u + i, len - i);
+		size_t n = tally_utf8_len(u + i, len - i);
 
 		if (n == 0) {
 			memcpy(p, "\xef\xbf\xbd", 3);
