@@ -58,14 +58,14 @@ tests_unit_test_influx_line_SOURCES = tests/unit/test_influx_line.c core/influx_
 	core/influx_line.h core/fwd_queue.c core/batch.c core/xmem.c
 tests_unit_test_influx_line_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_influx_line_LDADD = $(UNIT_LIBS)
-tests_unit_test_forwarder_SOURCES = tests/unit/test_forwarder.c core/forwarder.c \
+tests_unit_test_forwarder_SOURCES = tests/unit/test_forwarder.c tests/unit/evloop_testutil.h core/forwarder.c \
 	core/fwd_drain.c core/fwd_setup.c core/fwd_stats.c core/fwd_http.c core/fwd_policy.c core/fwd_queue.c \
 	core/fwd_spool.c core/batch.c core/xmem.c core/log.c
 tests_unit_test_forwarder_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_forwarder_LDADD = $(UNIT_LIBS)
 # issue 12: forwarder_num_workers
 UNIT_TESTS += tests/unit/test_fwd_workers
-tests_unit_test_fwd_workers_SOURCES = tests/unit/test_fwd_workers.c core/forwarder.c \
+tests_unit_test_fwd_workers_SOURCES = tests/unit/test_fwd_workers.c tests/unit/evloop_testutil.h core/forwarder.c \
 	core/fwd_drain.c core/fwd_setup.c core/fwd_stats.c core/fwd_http.c core/fwd_policy.c \
 	core/fwd_queue.c core/fwd_spool.c core/batch.c core/xmem.c core/log.c
 tests_unit_test_fwd_workers_CFLAGS = $(UNIT_CFLAGS)

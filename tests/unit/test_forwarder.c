@@ -29,6 +29,7 @@
 
 #include "batch.h"
 #include "clock.h"
+#include "evloop_testutil.h"
 #include "forwarder.h"
 #include "fwd_queue.h"
 #include "fwd_spool.h"
@@ -108,27 +109,6 @@ server_stop(struct server *s)
 	s->http = NULL;
 }
 
-static void
-on_wake(evutil_socket_t fd, short what, void *arg)
-{
-}
-
-/* Runs the loop until *counter >= want or timeout_ms passes; returns whether it got there. */
-static bool
-run_until(struct event_base *base, const size_t *counter, size_t want, int timeout_ms)
-{
-	struct event *wake = evtimer_new(base, on_wake, NULL);
-	int64_t end = tally_mono_ms() + timeout_ms;
-	struct timeval tv = { 0, 20000 };
-
-	while (*counter < want && tally_mono_ms() < end) {
-		evtimer_add(wake, &tv);
-		event_base_loop(base, EVLOOP_ONCE);
-	}
-	event_free(wake);
-	return *counter >= want;
-}
-
 static struct tally_fwd_payload *
 mk(const char *path, const char *body)
 {
@@ -195,12 +175,12 @@ test_delivers_in_order_with_headers(void **state)
 	tally_fwd_enqueue(f, 0, mk("/api/v1/series", "one"));
 	tally_fwd_enqueue(f, 0, mk("/api/v1/series", "two"));
 	tally_fwd_enqueue(f, 0, mk("/api/v1/series", "three"));
-	assert_true(run_until(base, &s.n_seen, 3, 5000));
+	assert_true(evt_run_until(base, &s.n_seen, 3, 5000));
 	assert_string_equal(s.seen[0], "one");
 	assert_string_equal(s.seen[2], "three");
 	assert_string_equal(s.key[0], "secretkey12345");
 	assert_string_equal(s.enc[1], "deflate");
-	run_until(base, &s.n_seen, 99, 100);
+	evt_run_until(base, &s.n_seen, 99, 100);
 	assert_int_equal(status_of(f, 0, "sent", NULL), 3);
 	assert_int_equal(status_of(f, 0, "queue_bytes", NULL), 0);
 	tally_fwd_free(f);
@@ -221,12 +201,12 @@ test_endpoints_are_independent(void **state)
 	f = fwd_for(base, s.port, NULL, 1 << 20);
 	tally_fwd_enqueue(f, 1, mk("/api/v1/check_run", "[]"));
 	tally_fwd_enqueue(f, 0, mk("/api/v1/series", "s1"));
-	assert_true(run_until(base, &s.n_checks_seen, 1, 5000));
-	assert_true(run_until(base, &s.n_seen, 1, 5000));
+	assert_true(evt_run_until(base, &s.n_checks_seen, 1, 5000));
+	assert_true(evt_run_until(base, &s.n_seen, 1, 5000));
 	tally_fwd_enqueue(f, 1, mk("/api/v1/check_run", "[]"));
 	tally_fwd_enqueue(f, 0, mk("/api/v1/series", "s2"));
-	assert_true(run_until(base, &s.n_seen, 2, 1000));
-	run_until(base, &s.n_seen, 99, 100);
+	assert_true(evt_run_until(base, &s.n_seen, 2, 1000));
+	evt_run_until(base, &s.n_seen, 99, 100);
 	assert_int_equal(s.n_checks_seen, 1); /* blocked for its backoff */
 	assert_int_equal(status_of(f, 1, "retried", NULL), 1);
 	assert_int_equal(status_of(f, 1, "queue_payloads", NULL), 2);
@@ -250,13 +230,13 @@ test_drops_are_counted_by_reason(void **state)
 	f = fwd_for(base, s.port, NULL, 1 << 20);
 	s.status_series = 400;
 	tally_fwd_enqueue(f, 0, mk("/api/v1/series", "bad"));
-	assert_true(run_until(base, &s.n_seen, 1, 5000));
-	run_until(base, &s.n_seen, 99, 100);
+	assert_true(evt_run_until(base, &s.n_seen, 1, 5000));
+	evt_run_until(base, &s.n_seen, 99, 100);
 	s.status_series = 403;
 	tally_fwd_enqueue(f, 0, mk("/api/v1/series", "k1"));
 	tally_fwd_enqueue(f, 0, mk("/api/v1/series", "k2"));
-	assert_true(run_until(base, &s.n_seen, 3, 5000));
-	run_until(base, &s.n_seen, 99, 100);
+	assert_true(evt_run_until(base, &s.n_seen, 3, 5000));
+	evt_run_until(base, &s.n_seen, 99, 100);
 	assert_int_equal(status_of(f, 0, "dropped", "http_400"), 1);
 	assert_int_equal(status_of(f, 0, "dropped", "http_403"), 2);
 	assert_int_equal(status_of(f, 0, "retried", NULL), 0);
@@ -304,12 +284,12 @@ test_retry_then_delivered(void **state)
 	s.status_series = 503;
 	f = fwd_for(base, s.port, NULL, 1 << 20);
 	tally_fwd_enqueue(f, 0, mk("/api/v1/series", "again"));
-	assert_true(run_until(base, &s.n_seen, 1, 5000));
+	assert_true(evt_run_until(base, &s.n_seen, 1, 5000));
 	s.status_series = 202;
 	/* first backoff is 2-4 s */
-	assert_true(run_until(base, &s.n_seen, 2, 6000));
+	assert_true(evt_run_until(base, &s.n_seen, 2, 6000));
 	assert_string_equal(s.seen[1], "again");
-	run_until(base, &s.n_seen, 99, 100);
+	evt_run_until(base, &s.n_seen, 99, 100);
 	assert_int_equal(status_of(f, 0, "sent", NULL), 1);
 	assert_int_equal(status_of(f, 0, "retried", NULL), 1);
 	tally_fwd_free(f);
@@ -359,11 +339,11 @@ test_drain_spools_then_restart_resends(void **state)
 	/* the next start, backend up: spooled payloads go out with no new submit */
 	server_start(&s, base, port);
 	f = fwd_for(base, port, dir, 1 << 20);
-	assert_true(run_until(base, &s.n_seen, 2, 5000));
-	assert_true(run_until(base, &s.n_checks_seen, 1, 5000));
+	assert_true(evt_run_until(base, &s.n_seen, 2, 5000));
+	assert_true(evt_run_until(base, &s.n_checks_seen, 1, 5000));
 	assert_string_equal(s.seen[0], "p1");
 	assert_string_equal(s.seen[1], "p2");
-	run_until(base, &s.n_seen, 99, 100);
+	evt_run_until(base, &s.n_seen, 99, 100);
 	assert_int_equal(status_of(f, 0, "spool_bytes", NULL), 0);
 	tally_fwd_free(f);
 	server_stop(&s);
@@ -419,7 +399,7 @@ test_drain_cuts_a_hanging_request(void **state)
 	s.status_series = 0; /* never answers */
 	f = fwd_for(base, s.port, dir, 1 << 20);
 	tally_fwd_enqueue(f, 0, mk("/api/v1/series", "stuck"));
-	assert_true(run_until(base, &s.n_seen, 1, 5000));
+	assert_true(evt_run_until(base, &s.n_seen, 1, 5000));
 	t0 = tally_mono_ms();
 	tally_fwd_drain(f, base, t0 + 500);
 	assert_true(tally_mono_ms() - t0 < 1500);

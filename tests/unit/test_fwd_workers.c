@@ -23,6 +23,7 @@
 #include <json-c/json.h>
 
 #include "clock.h"
+#include "evloop_testutil.h"
 #include "forwarder.h"
 #include "fwd_queue.h"
 #include "xmem.h"
@@ -82,27 +83,6 @@ server_stop(struct server *s)
 {
 	answer_all(s, 503);
 	evhttp_free(s->http);
-}
-
-static void
-on_wake(evutil_socket_t fd, short what, void *arg)
-{
-}
-
-/* Runs the loop until *counter >= want (never, with want 0: for ms) or ms pass. */
-static bool
-run_until(struct event_base *base, const size_t *counter, size_t want, int ms)
-{
-	struct event *wake = evtimer_new(base, on_wake, NULL);
-	int64_t end = tally_mono_ms() + ms;
-	struct timeval tv = { 0, 10000 };
-
-	while ((!want || *counter < want) && tally_mono_ms() < end) {
-		evtimer_add(wake, &tv);
-		event_base_loop(base, EVLOOP_ONCE);
-	}
-	event_free(wake);
-	return want && *counter >= want;
 }
 
 static const char *const endpoints[] = { "series" };
@@ -168,9 +148,9 @@ max_in_flight(unsigned workers, unsigned want)
 	server_start(&s, base);
 	f = fwd_for(base, s.port, workers, NULL);
 	enqueue(f, 10);
-	assert_true(run_until(base, &s.n_held, want, 5000));
+	assert_true(evt_run_until(base, &s.n_held, want, 5000));
 	/* nothing more starts while every worker waits */
-	run_until(base, &s.n_held, 0, 200);
+	evt_run_until(base, &s.n_held, 0, 200);
 	assert_int_equal(s.n_held, want);
 	assert_int_equal(status_of(f, "requests_in_flight"), want);
 	/* every payload in flight still counts in the queue's bytes */
@@ -182,9 +162,9 @@ max_in_flight(unsigned workers, unsigned want)
 		answer_all(&s, 202);
 		next = 10 - s.n_answered < want ? 10 - s.n_answered : want;
 		if (next)
-			assert_true(run_until(base, &s.n_held, next, 2000));
+			assert_true(evt_run_until(base, &s.n_held, next, 2000));
 	}
-	run_until(base, &s.n_held, 0, 200); /* the last answers land */
+	evt_run_until(base, &s.n_held, 0, 200); /* the last answers land */
 	assert_int_equal(status_of(f, "sent"), 10);
 	assert_int_equal(s.n_seen, 10); /* each exactly once */
 	assert_int_equal(status_of(f, "queue_bytes"), 0);
@@ -224,26 +204,26 @@ test_failing_intake_is_probed_by_one(void **state)
 	server_start(&s, base);
 	f = fwd_for(base, s.port, 4, NULL);
 	enqueue(f, 8);
-	assert_true(run_until(base, &s.n_held, 4, 5000));
+	assert_true(evt_run_until(base, &s.n_held, 4, 5000));
 	answer_all(&s, 503);
 	t0 = tally_mono_ms();
-	run_until(base, &s.n_seen, 5, 1500); /* first backoff: 2-4 s */
+	evt_run_until(base, &s.n_seen, 5, 1500); /* first backoff: 2-4 s */
 	assert_int_equal(s.n_seen, 4);
 	assert_int_equal(status_of(f, "retried"), 4);
 	assert_int_equal(status_of(f, "queue_payloads"), 8);
 	assert_int_equal(status_of(f, "requests_in_flight"), 0);
-	assert_true(run_until(base, &s.n_seen, 5, 5000));
+	assert_true(evt_run_until(base, &s.n_seen, 5, 5000));
 	assert_true(tally_mono_ms() - t0 >= 1900);
 	/* the probe is alone while it is out */
-	run_until(base, &s.n_seen, 0, 300);
+	evt_run_until(base, &s.n_seen, 0, 300);
 	assert_int_equal(s.n_held, 1);
 	assert_int_equal(status_of(f, "requests_in_flight"), 1);
 	answer_all(&s, 202);
-	assert_true(run_until(base, &s.n_held, 4, 2000));
+	assert_true(evt_run_until(base, &s.n_held, 4, 2000));
 	answer_all(&s, 202);
-	assert_true(run_until(base, &s.n_held, 3, 2000));
+	assert_true(evt_run_until(base, &s.n_held, 3, 2000));
 	answer_all(&s, 202);
-	run_until(base, &s.n_held, 0, 200);
+	evt_run_until(base, &s.n_held, 0, 200);
 	assert_int_equal(status_of(f, "sent"), 8);
 	assert_int_equal(s.n_seen, 12); /* 4 failed + 8 delivered */
 	assert_int_equal(s.max_held, 4);
@@ -266,7 +246,7 @@ test_drain_spools_every_request_in_flight(void **state)
 	server_start(&s, base);
 	f = fwd_for(base, s.port, 4, dir);
 	enqueue(f, 6);
-	assert_true(run_until(base, &s.n_held, 4, 5000));
+	assert_true(evt_run_until(base, &s.n_held, 4, 5000));
 	t0 = tally_mono_ms();
 	tally_fwd_drain(f, base, t0 + 300);
 	assert_true(tally_mono_ms() - t0 < 1500);
